@@ -1,0 +1,138 @@
+using System.Numerics;
+
+namespace HpcBackprop.Engine;
+
+/// <summary>
+/// The argument checks every public entry point makes before it writes anything, so bad input
+/// gets an exception naming the argument and the expected shape and leaves the caller's buffers
+/// as they were.
+/// </summary>
+internal static class InputValidation
+{
+    public static void CheckElementType<T>()
+    {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+        {
+            throw new NotSupportedException($"HpcBackprop computes in float or double; {typeof(T).Name} is not supported.");
+        }
+    }
+
+    public static void CheckLambda<T>(T lambda)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (!T.IsFinite(lambda) || T.IsNegative(lambda))
+        {
+            throw new ArgumentOutOfRangeException(nameof(lambda), lambda,
+                "The regularization strength lambda must be a finite number >= 0.");
+        }
+    }
+
+    /// <summary>Checks the layout, parameters and features for m examples.</summary>
+    public static void CheckNetworkInput<T>(NetworkLayout layout, int parameterLength, int featureLength, int m)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        CheckElementType<T>();
+        layout.CheckParameterLength(parameterLength, "parameters");
+        if ((long)m * layout.InputSize != featureLength)
+        {
+            throw new ArgumentException(
+                $"Expected features of m x s(1) = {m} x {layout.InputSize} = {(long)m * layout.InputSize} elements (row-major, one example per row); got {featureLength}.",
+                "features");
+        }
+    }
+
+    /// <summary>m from the labels: at least one, each a class index 0..K-1.</summary>
+    public static int CheckLabels(NetworkLayout layout, ReadOnlySpan<int> labels)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        if (labels.IsEmpty)
+        {
+            throw new ArgumentException("Expected at least one example (m >= 1); labels is empty.", nameof(labels));
+        }
+
+        int k = layout.OutputSize;
+        for (int t = 0; t < labels.Length; t++)
+        {
+            if ((uint)labels[t] >= (uint)k)
+            {
+                throw new ArgumentOutOfRangeException(nameof(labels), labels[t],
+                    $"Expected class indices in 0..{k - 1} (K = {k} outputs); labels[{t}] is {labels[t]}.");
+            }
+        }
+
+        return labels.Length;
+    }
+
+    /// <summary>m from the targets: a whole number of rows of K values, at least one row, each value in [0, 1].</summary>
+    public static int CheckTargets<T>(NetworkLayout layout, ReadOnlySpan<T> targets)
+        where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        int k = layout.OutputSize;
+        if (targets.IsEmpty || targets.Length % k != 0)
+        {
+            throw new ArgumentException(
+                $"Expected targets of m x K elements with m >= 1 and K = {k} (row-major, one example per row); got {targets.Length}.",
+                nameof(targets));
+        }
+
+        for (int i = 0; i < targets.Length; i++)
+        {
+            T y = targets[i];
+            if (!(y >= T.Zero && y <= T.One))
+            {
+                throw new ArgumentOutOfRangeException(nameof(targets), y,
+                    $"Expected target values in [0, 1]; targets[{i}] (example {i / k}, output {i % k}) is {y}.");
+            }
+        }
+
+        return targets.Length / k;
+    }
+
+    public static void CheckGradient(NetworkLayout layout, int gradientLength)
+        => layout.CheckParameterLength(gradientLength, "gradient");
+
+    public static void CheckOutput(int outputLength, int expected, int m, int k, string paramName)
+    {
+        if (outputLength != expected)
+        {
+            throw new ArgumentException(
+                $"Expected {paramName} of {expected} elements (m x K = {m} x {k} for outputs, m for predictions); got {outputLength}.",
+                paramName);
+        }
+    }
+
+    /// <summary>
+    /// Called when a computed cost is not finite, before any output is written: names the argument
+    /// that holds a NaN or an infinity. Scanning only on this rare path keeps the hot path free of it.
+    /// </summary>
+    public static void ThrowIfNonFiniteInput<T>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> features)
+        where T : IFloatingPointIeee754<T>
+    {
+        int i = IndexOfNonFinite(parameters);
+        if (i >= 0)
+        {
+            throw new ArgumentException($"parameters[{i}] is {parameters[i]}; every parameter must be finite.", nameof(parameters));
+        }
+
+        i = IndexOfNonFinite(features);
+        if (i >= 0)
+        {
+            throw new ArgumentException($"features[{i}] is {features[i]}; every feature must be finite.", nameof(features));
+        }
+    }
+
+    private static int IndexOfNonFinite<T>(ReadOnlySpan<T> values)
+        where T : IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!T.IsFinite(values[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}

@@ -1,0 +1,97 @@
+using System.Numerics;
+using HpcBackprop.Kernels;
+
+namespace HpcBackprop.Engine;
+
+/// <summary>
+/// The spec's per-example algorithm on the kernels: for each block of examples, the forward GEMVs,
+/// the cost terms, the backward transposed GEMVs and the rank-1 Delta updates. Each Delta entry
+/// receives its per-example terms in example order, so the block size does not change the result.
+/// </summary>
+internal static class PerExampleEngine
+{
+    /// <summary>
+    /// Returns J and writes D into <paramref name="gradient"/> (when not empty). Arguments are validated
+    /// by the caller. <paramref name="gradient"/> is written only after J is known to be finite.
+    /// </summary>
+    public static T CostAndGradient<T>(
+        Workspace<T> ws,
+        ReadOnlySpan<T> parameters,   // ParameterCount
+        ReadOnlySpan<T> features,     // m x s(1)
+        Supervision<T> y,             // m labels or m x K targets
+        T lambda,
+        Span<T> gradient)             // ParameterCount, or empty for the cost alone
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        NetworkLayout layout = ws.Layout;
+        int lastLayer = layout.LayerCount - 1;
+        int k = layout.OutputSize;
+        int m = y.Count;
+        bool wantGradient = !gradient.IsEmpty;
+        Span<T> delta = ws.Delta;
+        if (wantGradient)
+        {
+            delta.Clear();
+        }
+
+        T cost = T.Zero;
+        for (int start = 0; start < m; start += ws.BlockSize)
+        {
+            int count = Math.Min(ws.BlockSize, m - start);
+            ReadOnlySpan<T> input = features.Slice(start * layout.InputSize, count * layout.InputSize);
+
+            // Forward: a(l+1) = g(Theta(l) [1; a(l)]); the output layer keeps z(L) for the cost.
+            ReadOnlySpan<T> a = input;
+            for (int l = 0; l < lastLayer; l++)
+            {
+                int rows = layout.ThetaRows(l), columns = layout.ThetaColumns(l);
+                ReadOnlySpan<T> theta = parameters.Slice(layout.ThetaOffset(l), rows * columns);
+                Span<T> next = ws.Activations(l + 1, count);
+                Span<T> z = l + 1 == lastLayer ? ws.OutputZ(count) : next;
+                GemvWithBias.Compute(theta, rows, columns, a, z, count);
+                Sigmoid.Compute(z, next);
+                a = next;
+            }
+
+            // Cost terms from z(L), and d(L) = h - y.
+            Span<T> targets = ws.Targets(count);
+            for (int t = 0; t < count; t++)
+            {
+                y.WriteTarget(start + t, targets.Slice(t * k, k), T.Zero, T.One);
+            }
+
+            cost += LogisticCost.Sum<T>(ws.OutputZ(count), targets);
+            if (!wantGradient)
+            {
+                continue;
+            }
+
+            Span<T> dL = ws.Errors(lastLayer, count);
+            ReadOnlySpan<T> h = ws.Activations(lastLayer, count);
+            for (int i = 0; i < dL.Length; i++)
+            {
+                dL[i] = h[i] - targets[i];
+            }
+
+            // Backward: d(l) = (Theta(l)' d(l+1))[1..] .* a(l) .* (1 - a(l)), l = L-1 .. 2.
+            for (int l = lastLayer - 1; l >= 1; l--)
+            {
+                int rows = layout.ThetaRows(l), columns = layout.ThetaColumns(l);
+                ReadOnlySpan<T> theta = parameters.Slice(layout.ThetaOffset(l), rows * columns);
+                Span<T> e = ws.Scratch(count * (columns - 1));
+                GemvTransposed.Compute(theta, rows, columns, ws.Errors(l + 1, count), e, count);
+                SigmoidGradientProduct.Compute<T>(e, ws.Activations(l, count), ws.Errors(l, count));
+            }
+
+            // Delta(l) += d(l+1) [1; a(l)]'.
+            for (int l = 0; l < lastLayer; l++)
+            {
+                int rows = layout.ThetaRows(l), columns = layout.ThetaColumns(l);
+                ReadOnlySpan<T> al = l == 0 ? input : ws.Activations(l, count);
+                RankOneUpdate.Accumulate(delta.Slice(layout.ThetaOffset(l), rows * columns), rows, columns, ws.Errors(l + 1, count), al, count);
+            }
+        }
+
+        return Regularization.Finish(layout, parameters, features, cost, m, lambda, delta, gradient);
+    }
+}
