@@ -1,0 +1,84 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace HpcBackprop.Kernels.Simd;
+
+/// <summary>The 128-bit implementation of <see cref="IVectorOps{TVec, T}"/>.</summary>
+internal readonly struct Ops128<T> : IVectorOps<Vector128<T>, T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static int Count => Vector128<T>.Count;
+
+    public static Vector128<T> Zero => Vector128<T>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Create(T value) => Vector128.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Load(ref readonly T source) => Vector128.LoadUnsafe(in source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector128<T> value, ref T destination) => value.StoreUnsafe(ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Add(Vector128<T> left, Vector128<T> right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Subtract(Vector128<T> left, Vector128<T> right) => left - right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Multiply(Vector128<T> left, Vector128<T> right) => left * right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Divide(Vector128<T> left, Vector128<T> right) => left / right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> MultiplyAdd(Vector128<T> a, Vector128<T> b, Vector128<T> c)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            return Vector128.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+        }
+
+        return Vector128.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Max(Vector128<T> left, Vector128<T> right) => Vector128.Max(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Abs(Vector128<T> value) => Vector128.Abs(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Negate(Vector128<T> value) => -value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Exp(Vector128<T> value)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            return Vector128.Exp(value.AsSingle()).As<float, T>();
+        }
+
+        return Vector128.Exp(value.AsDouble()).As<double, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Log(Vector128<T> value)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            return Vector128.Log(value.AsSingle()).As<float, T>();
+        }
+
+        return Vector128.Log(value.AsDouble()).As<double, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> SelectWhereEqual(Vector128<T> left, Vector128<T> right, Vector128<T> ifTrue, Vector128<T> ifFalse)
+        => Vector128.ConditionalSelect(Vector128.Equals(left, right), ifTrue, ifFalse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Sum(Vector128<T> value) => Vector128.Sum(value);
+}

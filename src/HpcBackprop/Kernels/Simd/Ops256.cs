@@ -1,0 +1,84 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace HpcBackprop.Kernels.Simd;
+
+/// <summary>The 256-bit implementation of <see cref="IVectorOps{TVec, T}"/>.</summary>
+internal readonly struct Ops256<T> : IVectorOps<Vector256<T>, T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static int Count => Vector256<T>.Count;
+
+    public static Vector256<T> Zero => Vector256<T>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Create(T value) => Vector256.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Load(ref readonly T source) => Vector256.LoadUnsafe(in source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector256<T> value, ref T destination) => value.StoreUnsafe(ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Add(Vector256<T> left, Vector256<T> right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Subtract(Vector256<T> left, Vector256<T> right) => left - right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Multiply(Vector256<T> left, Vector256<T> right) => left * right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Divide(Vector256<T> left, Vector256<T> right) => left / right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> MultiplyAdd(Vector256<T> a, Vector256<T> b, Vector256<T> c)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            return Vector256.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+        }
+
+        return Vector256.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Max(Vector256<T> left, Vector256<T> right) => Vector256.Max(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Abs(Vector256<T> value) => Vector256.Abs(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Negate(Vector256<T> value) => -value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Exp(Vector256<T> value)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            return Vector256.Exp(value.AsSingle()).As<float, T>();
+        }
+
+        return Vector256.Exp(value.AsDouble()).As<double, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Log(Vector256<T> value)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            return Vector256.Log(value.AsSingle()).As<float, T>();
+        }
+
+        return Vector256.Log(value.AsDouble()).As<double, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> SelectWhereEqual(Vector256<T> left, Vector256<T> right, Vector256<T> ifTrue, Vector256<T> ifFalse)
+        => Vector256.ConditionalSelect(Vector256.Equals(left, right), ifTrue, ifFalse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Sum(Vector256<T> value) => Ops128<T>.Sum(value.GetLower() + value.GetUpper());
+}
