@@ -35,6 +35,7 @@ internal static class PerExampleEngine
         }
 
         T cost = T.Zero;
+        bool finite = true;
         for (int start = 0; start < m; start += ws.BlockSize)
         {
             int count = Math.Min(ws.BlockSize, m - start);
@@ -49,6 +50,7 @@ internal static class PerExampleEngine
                 Span<T> next = ws.Activations(l + 1, count);
                 Span<T> z = l + 1 == lastLayer ? ws.OutputZ(count) : next;
                 GemvWithBias.Compute(theta, rows, columns, a, z, count);
+                finite &= AllFinite.Check<T>(z);
                 Sigmoid.Compute(z, next);
                 a = next;
             }
@@ -92,6 +94,6 @@ internal static class PerExampleEngine
             }
         }
 
-        return Regularization.Finish(layout, parameters, features, cost, m, lambda, delta, gradient);
+        return Regularization.Finish(layout, parameters, features, finite, cost, m, lambda, delta, gradient);
     }
 }

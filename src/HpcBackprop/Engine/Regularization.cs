@@ -7,12 +7,15 @@ internal static class Regularization
 {
     /// <summary>
     /// J = cost / m + lambda / (2m) sum of squared non-bias weights; D = Delta / m + (lambda / m) Theta on
-    /// non-bias columns. Throws, leaving <paramref name="gradient"/> untouched, when J is not finite.
+    /// non-bias columns. Throws, leaving <paramref name="gradient"/> untouched, when a pre-activation or J
+    /// is not finite: with finite inputs every z is finite, so that names a NaN or infinite input (or,
+    /// if none is, weights so large that the products overflow).
     /// </summary>
     public static T Finish<T>(
         NetworkLayout layout,
         ReadOnlySpan<T> parameters,  // ParameterCount
         ReadOnlySpan<T> features,    // m x s(1), only read to name a non-finite input
+        bool preActivationsFinite,   // every z of the forward pass was finite
         T cost,
         int m,
         T lambda,
@@ -36,11 +39,11 @@ internal static class Regularization
         }
 
         T j = (cost / mT) + (lambda / (mT + mT) * squares);
-        if (!T.IsFinite(j))
+        if (!preActivationsFinite || !T.IsFinite(j))
         {
             InputValidation.ThrowIfNonFiniteInput(parameters, features);
             throw new ArithmeticException(
-                $"The cost overflowed ({j}) although every input is finite: the weights are too large for {typeof(T).Name}.");
+                $"The forward pass overflowed (J = {j}) although every input is finite: the weights or features are too large for {typeof(T).Name}.");
         }
 
         if (!gradient.IsEmpty)

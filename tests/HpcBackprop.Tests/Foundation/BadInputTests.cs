@@ -1,0 +1,138 @@
+namespace HpcBackprop.Tests.Foundation;
+
+/// <summary>
+/// Every malformed argument throws an ArgumentException naming the argument and saying what was
+/// expected, and the gradient buffer is left exactly as it was.
+/// </summary>
+public class BadInputTests
+{
+    private static readonly NetworkLayout Layout = new(3, 4, 2); // 4 x 4 + 2 x 5 = 26 parameters
+    private const double Sentinel = 123.25;
+
+    private sealed class Args
+    {
+        public NetworkLayout Layout { get; set; } = BadInputTests.Layout;
+        public double[] Parameters { get; set; } = WeightInitializer.Create<double>(BadInputTests.Layout, 7);
+        public double[] Features { get; set; } = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6];
+        public int[] Labels { get; set; } = [0, 1];
+        public double[] Targets { get; set; } = [1, 0, 0.5, 0.5];
+        public double Lambda { get; set; } = 1;
+        public double[] Gradient { get; set; } = Filled(26);
+    }
+
+    private static double[] Filled(int n) => Enumerable.Repeat(Sentinel, n).ToArray();
+
+    private static void ExpectRejected<TException>(Action<Args> spoil, string paramName, string expectedText, bool targets = false)
+        where TException : ArgumentException
+    {
+        var a = new Args();
+        spoil(a);
+        double[] before = (double[])a.Gradient.Clone();
+        TException e = Assert.Throws<TException>(() =>
+        {
+            if (targets)
+            {
+                Backpropagation.CostAndGradient<double>(a.Layout, a.Parameters, a.Features, a.Targets, a.Lambda, a.Gradient);
+            }
+            else
+            {
+                Backpropagation.CostAndGradient<double>(a.Layout, a.Parameters, a.Features, a.Labels, a.Lambda, a.Gradient);
+            }
+        });
+        Assert.Equal(paramName, e.ParamName);
+        Assert.Contains(expectedText, e.Message, StringComparison.Ordinal);
+        Assert.Equal(before, a.Gradient);
+    }
+
+    [Fact]
+    public void Valid_arguments_are_accepted_with_both_overloads()
+    {
+        var a = new Args();
+        double j = Backpropagation.CostAndGradient<double>(a.Layout, a.Parameters, a.Features, a.Labels, a.Lambda, a.Gradient);
+        Assert.True(double.IsFinite(j) && j > 0);
+        Assert.DoesNotContain(Sentinel, a.Gradient);
+        j = Backpropagation.CostAndGradient<double>(a.Layout, a.Parameters, a.Features, a.Targets, a.Lambda, a.Gradient);
+        Assert.True(double.IsFinite(j) && j > 0);
+    }
+
+    [Fact]
+    public void Null_layout() => ExpectRejected<ArgumentNullException>(a => a.Layout = null!, "layout", "layout");
+
+    [Fact]
+    public void Parameters_of_the_wrong_length() => ExpectRejected<ArgumentException>(a => a.Parameters = new double[25], "parameters", "26 elements");
+
+    [Fact]
+    public void Features_not_m_by_s1() => ExpectRejected<ArgumentException>(a => a.Features = new double[5], "features", "2 x 3 = 6");
+
+    [Fact]
+    public void Features_not_m_by_s1_with_targets()
+        => ExpectRejected<ArgumentException>(a => a.Features = new double[9], "features", "2 x 3 = 6", targets: true);
+
+    [Fact]
+    public void Gradient_of_the_wrong_length() => ExpectRejected<ArgumentException>(a => a.Gradient = Filled(27), "gradient", "26 elements");
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(2)]
+    [InlineData(int.MinValue)]
+    public void Label_outside_0_to_K_minus_1(int label)
+        => ExpectRejected<ArgumentOutOfRangeException>(a => a.Labels = [0, label], "labels", "0..1");
+
+    [Fact]
+    public void Targets_not_a_whole_number_of_rows() => ExpectRejected<ArgumentException>(a => a.Targets = [1, 0, 1], "targets", "m x K", targets: true);
+
+    [Theory]
+    [InlineData(-0.5)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void Target_outside_0_to_1(double y) => ExpectRejected<ArgumentOutOfRangeException>(a => a.Targets = [1, 0, y, 0], "targets", "[0, 1]", targets: true);
+
+    [Theory]
+    [InlineData(-1e-9)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void Lambda_negative_nan_or_infinite(double lambda) => ExpectRejected<ArgumentOutOfRangeException>(a => a.Lambda = lambda, "lambda", ">= 0");
+
+    [Fact]
+    public void No_examples_with_labels()
+        => ExpectRejected<ArgumentException>(a => { a.Labels = []; a.Features = []; }, "labels", "m >= 1");
+
+    [Fact]
+    public void No_examples_with_targets()
+        => ExpectRejected<ArgumentException>(a => { a.Targets = []; a.Features = []; }, "targets", "m >= 1", targets: true);
+
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void Non_finite_parameter(double bad) => ExpectRejected<ArgumentException>(a => a.Parameters[7] = bad, "parameters", "parameters[7]");
+
+    [Theory]
+    [InlineData(double.PositiveInfinity, 1)]  // row 1 of Theta(1): its hidden unit saturates, J alone would stay finite
+    [InlineData(double.NegativeInfinity, 17)] // a bias of Theta(2)
+    [InlineData(double.NaN, 0)]
+    public void Non_finite_parameter_without_regularization(double bad, int index)
+        => ExpectRejected<ArgumentException>(a => { a.Parameters[index] = bad; a.Lambda = 0; }, "parameters", $"parameters[{index}]");
+
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.NegativeInfinity)]
+    public void Non_finite_feature(double bad) => ExpectRejected<ArgumentException>(a => a.Features[4] = bad, "features", "features[4]");
+
+    [Fact]
+    public void Float_is_checked_the_same_way()
+    {
+        float[] gradient = Enumerable.Repeat(7f, 26).ToArray();
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            Backpropagation.CostAndGradient<float>(Layout, new float[26], new float[6], [0, 5], 0f, gradient));
+        Assert.Equal("labels", e.ParamName);
+        Assert.All(gradient, g => Assert.Equal(7f, g));
+    }
+
+    [Fact]
+    public void Other_element_types_are_not_supported()
+    {
+        var layout = new NetworkLayout(1, 1);
+        Assert.Throws<NotSupportedException>(() =>
+            Backpropagation.CostAndGradient<Half>(layout, new Half[2], new Half[1], [0], Half.Zero, new Half[2]));
+    }
+}

@@ -1,0 +1,74 @@
+using System.Numerics;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using HpcBackprop.Reference;
+
+namespace HpcBackprop.Tests.Foundation;
+
+/// <summary>The public entry point equals the literal reference for random problems, float and double.</summary>
+[Trait("Category", "Simd")]
+public class LibraryMatchesReferenceTests
+{
+    [Property(MaxTest = 150, QuietOnSuccess = true)]
+    public Property Double_with_labels(PositiveInt seed) => Compare<double>(Problem.Create(seed.Get), useTargets: false);
+
+    [Property(MaxTest = 150, QuietOnSuccess = true)]
+    public Property Float_with_labels(PositiveInt seed) => Compare<float>(Problem.Create(seed.Get), useTargets: false);
+
+    [Property(MaxTest = 60, QuietOnSuccess = true)]
+    public Property Double_with_targets(PositiveInt seed) => Compare<double>(Problem.Create(seed.Get), useTargets: true);
+
+    [Property(MaxTest = 60, QuietOnSuccess = true)]
+    public Property Float_with_targets(PositiveInt seed) => Compare<float>(Problem.Create(seed.Get), useTargets: true);
+
+    [Property(MaxTest = 40, QuietOnSuccess = true)]
+    public Property Wide_layers_and_many_examples(PositiveInt seed)
+        => Compare<float>(Problem.Create(seed.Get, maxLayers: 4, maxSize: 90, maxM: 40, weightScale: 0.2), useTargets: false);
+
+    /// <summary>
+    /// The library runs in T; the reference runs in double on the same inputs rounded to T, so the
+    /// difference is the library's own rounding, bounded by <see cref="EngineTolerance"/>.
+    /// </summary>
+    internal static Property Compare<T>(Problem p, bool useTargets)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] theta = Numerics.Convert<T>(p.Parameters);
+        T[] x = Numerics.Convert<T>(p.Features);
+        T[] y = Numerics.Convert<T>(p.Targets);
+        T lambda = T.CreateChecked(p.Lambda);
+        var gradient = new T[theta.Length];
+        T j = useTargets
+            ? Backpropagation.CostAndGradient<T>(p.Layout, theta, x, y, lambda, gradient)
+            : Backpropagation.CostAndGradient<T>(p.Layout, theta, x, p.Labels, lambda, gradient);
+
+        double[] thetaD = Numerics.ToDouble(theta);
+        double[] xD = Numerics.ToDouble(x);
+        double lambdaD = double.CreateChecked(lambda);
+        var expected = new double[theta.Length];
+        double jRef = useTargets
+            ? ReferenceBackprop.CostAndGradient<double>(p.Layout, thetaD, xD, Numerics.ToDouble(y), lambdaD, expected)
+            : ReferenceBackprop.CostAndGradient<double>(p.Layout, thetaD, xD, p.Labels, lambdaD, expected);
+
+        string worst = "";
+        double worstExcess = 0;
+        Check(double.CreateChecked(j), jRef, "J");
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Check(double.CreateChecked(gradient[i]), expected[i], $"D[{i}]");
+        }
+
+        return (worstExcess <= 1).Label($"{typeof(T).Name}, {p}: {worst}");
+
+        void Check(double actual, double want, string what)
+        {
+            double tol = EngineTolerance.For<T>(p.Layout, want);
+            double excess = Math.Abs(actual - want) / tol;
+            if (!(excess <= worstExcess))
+            {
+                worstExcess = double.IsNaN(excess) ? double.PositiveInfinity : excess;
+                worst = $"{what}: {actual:R} vs reference {want:R} (tolerance {tol:E2})";
+            }
+        }
+    }
+}
