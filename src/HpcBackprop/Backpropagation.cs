@@ -5,15 +5,17 @@ namespace HpcBackprop;
 
 /// <summary>
 /// The cost J and its gradient D of a fully connected sigmoid network with the cross-entropy cost
-/// and L2 regularization, by backpropagation (see the project's spec, docs/spec.md).
+/// and L2 regularization, by backpropagation (docs/spec.md), and forward-only scoring.
 /// </summary>
 /// <remarks>
 /// Matrices are row-major; the parameters and the gradient are flat vectors laid out as
 /// <see cref="NetworkLayout"/> describes (Theta(1) first). Every argument is checked before anything is
 /// written: bad input throws an <see cref="ArgumentException"/> (or <see cref="ArgumentOutOfRangeException"/>)
-/// whose <see cref="ArgumentException.ParamName"/> names the argument, and leaves <c>gradient</c> unchanged.
-/// The cross-entropy terms are computed stably from z (log h = -softplus(-z), log(1 - h) = -softplus(z)),
-/// so a saturated output gives a finite, correct J where the literal log(1 - h) would be -infinity.
+/// whose <see cref="ArgumentException.ParamName"/> names the argument, and leaves the output buffers
+/// unchanged. The cross-entropy terms are computed stably from z (log h = -softplus(-z),
+/// log(1 - h) = -softplus(z)), so a saturated output gives a finite, correct J where the literal
+/// log(1 - h) would be -infinity. These static methods take their buffers from a thread-safe pool and
+/// allocate nothing once it is warm; <see cref="BackpropagationWorkspace{T}"/> holds buffers explicitly.
 /// </remarks>
 public static class Backpropagation
 {
@@ -30,9 +32,10 @@ public static class Backpropagation
     /// <param name="gradient">Receives D, <see cref="NetworkLayout.ParameterCount"/> elements.</param>
     /// <returns>The cost J.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="layout"/> is null.</exception>
-    /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="labels"/> is empty, or an input is NaN or infinite.</exception>
+    /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="labels"/> is empty, or a parameter or feature is NaN or infinite.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A label is outside 0..K-1, or <paramref name="lambda"/> is negative, NaN or infinite.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
     public static T CostAndGradient<T>(
         NetworkLayout layout,
         ReadOnlySpan<T> parameters,
@@ -42,11 +45,17 @@ public static class Backpropagation
         Span<T> gradient)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int m = InputValidation.CheckLabels(layout, labels);
-        InputValidation.CheckNetworkInput<T>(layout, parameters.Length, features.Length, m);
-        InputValidation.CheckLambda(lambda);
+        Supervision<T> y = Check(layout, parameters, features, labels, lambda);
         InputValidation.CheckGradient(layout, gradient.Length);
-        return Run(layout, parameters, features, new Supervision<T>(labels, layout.OutputSize), lambda, gradient);
+        Workspace<T> ws = WorkspacePool<T>.Rent(layout);
+        try
+        {
+            return PerExampleEngine.CostAndGradient(ws, parameters, features, y, lambda, gradient);
+        }
+        finally
+        {
+            WorkspacePool<T>.Return(ws);
+        }
     }
 
     /// <summary>
@@ -61,9 +70,10 @@ public static class Backpropagation
     /// <param name="gradient">Receives D, <see cref="NetworkLayout.ParameterCount"/> elements.</param>
     /// <returns>The cost J.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="layout"/> is null.</exception>
-    /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="targets"/> is empty, or an input is NaN or infinite.</exception>
+    /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="targets"/> is empty, or a parameter or feature is NaN or infinite.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, 1], or <paramref name="lambda"/> is negative, NaN or infinite.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
     public static T CostAndGradient<T>(
         NetworkLayout layout,
         ReadOnlySpan<T> parameters,
@@ -73,11 +83,17 @@ public static class Backpropagation
         Span<T> gradient)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int m = InputValidation.CheckTargets(layout, targets);
-        InputValidation.CheckNetworkInput<T>(layout, parameters.Length, features.Length, m);
-        InputValidation.CheckLambda(lambda);
+        Supervision<T> y = Check(layout, parameters, features, targets, lambda);
         InputValidation.CheckGradient(layout, gradient.Length);
-        return Run(layout, parameters, features, new Supervision<T>(targets, layout.OutputSize), lambda, gradient);
+        Workspace<T> ws = WorkspacePool<T>.Rent(layout);
+        try
+        {
+            return PerExampleEngine.CostAndGradient(ws, parameters, features, y, lambda, gradient);
+        }
+        finally
+        {
+            WorkspacePool<T>.Return(ws);
+        }
     }
 
     /// <summary>Computes the cost J alone (no backward pass) for m examples given by class labels.</summary>
@@ -89,9 +105,10 @@ public static class Backpropagation
     /// <param name="lambda">The regularization strength, finite and &gt;= 0.</param>
     /// <returns>The cost J.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="layout"/> is null.</exception>
-    /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="labels"/> is empty, or an input is NaN or infinite.</exception>
+    /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="labels"/> is empty, or a parameter or feature is NaN or infinite.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A label is outside 0..K-1, or <paramref name="lambda"/> is negative, NaN or infinite.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
     public static T Cost<T>(
         NetworkLayout layout,
         ReadOnlySpan<T> parameters,
@@ -100,22 +117,89 @@ public static class Backpropagation
         T lambda)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        Supervision<T> y = Check(layout, parameters, features, labels, lambda);
+        Workspace<T> ws = WorkspacePool<T>.Rent(layout);
+        try
+        {
+            return PerExampleEngine.CostAndGradient(ws, parameters, features, y, lambda, Span<T>.Empty);
+        }
+        finally
+        {
+            WorkspacePool<T>.Return(ws);
+        }
+    }
+
+    /// <summary>
+    /// Scores m examples: writes the output activations h = a(L), m x K row-major (a forward pass
+    /// only, on the same kernels; nothing is allocated once the pool is warm).
+    /// </summary>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <param name="layout">The network's layer sizes s(1)..s(L).</param>
+    /// <param name="parameters">All Theta(l), flat, <see cref="NetworkLayout.ParameterCount"/> elements.</param>
+    /// <param name="features">X, m x s(1) row-major, m at least 1.</param>
+    /// <param name="outputs">Receives h, m x K elements.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="layout"/> is null.</exception>
+    /// <exception cref="ArgumentException">A span has the wrong length, or a parameter or feature is NaN or infinite.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
+    public static void Forward<T>(NetworkLayout layout, ReadOnlySpan<T> parameters, ReadOnlySpan<T> features, Span<T> outputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int m = InputValidation.CheckFeaturesForScoring<T>(layout, parameters.Length, features.Length);
+        InputValidation.CheckOutputLength(outputs.Length, m, layout.OutputSize, nameof(outputs));
+        Score(layout, parameters, features, outputs, Span<int>.Empty);
+    }
+
+    /// <summary>
+    /// Classifies m examples: writes the index of the largest output for each (a forward pass only;
+    /// nothing is allocated once the pool is warm).
+    /// </summary>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <param name="layout">The network's layer sizes s(1)..s(L).</param>
+    /// <param name="parameters">All Theta(l), flat, <see cref="NetworkLayout.ParameterCount"/> elements.</param>
+    /// <param name="features">X, m x s(1) row-major, m at least 1.</param>
+    /// <param name="classes">Receives m class indices in 0..K-1.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="layout"/> is null.</exception>
+    /// <exception cref="ArgumentException">A span has the wrong length, or a parameter or feature is NaN or infinite.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
+    public static void Predict<T>(NetworkLayout layout, ReadOnlySpan<T> parameters, ReadOnlySpan<T> features, Span<int> classes)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int m = InputValidation.CheckFeaturesForScoring<T>(layout, parameters.Length, features.Length);
+        InputValidation.CheckOutputLength(classes.Length, m, 1, nameof(classes));
+        Score(layout, parameters, features, Span<T>.Empty, classes);
+    }
+
+    internal static Supervision<T> Check<T>(NetworkLayout layout, ReadOnlySpan<T> parameters, ReadOnlySpan<T> features, ReadOnlySpan<int> labels, T lambda)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         int m = InputValidation.CheckLabels(layout, labels);
         InputValidation.CheckNetworkInput<T>(layout, parameters.Length, features.Length, m);
         InputValidation.CheckLambda(lambda);
-        return Run(layout, parameters, features, new Supervision<T>(labels, layout.OutputSize), lambda, Span<T>.Empty);
+        return new Supervision<T>(labels, layout.OutputSize);
     }
 
-    private static T Run<T>(
-        NetworkLayout layout,
-        ReadOnlySpan<T> parameters,
-        ReadOnlySpan<T> features,
-        Supervision<T> y,
-        T lambda,
-        Span<T> gradient)
+    internal static Supervision<T> Check<T>(NetworkLayout layout, ReadOnlySpan<T> parameters, ReadOnlySpan<T> features, ReadOnlySpan<T> targets, T lambda)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var ws = new Workspace<T>(layout, blockSize: 1);
-        return PerExampleEngine.CostAndGradient(ws, parameters, features, y, lambda, gradient);
+        int m = InputValidation.CheckTargets(layout, targets);
+        InputValidation.CheckNetworkInput<T>(layout, parameters.Length, features.Length, m);
+        InputValidation.CheckLambda(lambda);
+        return new Supervision<T>(targets, layout.OutputSize);
+    }
+
+    private static void Score<T>(NetworkLayout layout, ReadOnlySpan<T> parameters, ReadOnlySpan<T> features, Span<T> outputs, Span<int> classes)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Workspace<T> ws = WorkspacePool<T>.Rent(layout);
+        try
+        {
+            PerExampleEngine.Score(ws, parameters, features, outputs, classes);
+        }
+        finally
+        {
+            WorkspacePool<T>.Return(ws);
+        }
     }
 }

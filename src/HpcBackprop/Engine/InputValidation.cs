@@ -92,23 +92,45 @@ internal static class InputValidation
     public static void CheckGradient(NetworkLayout layout, int gradientLength)
         => layout.CheckParameterLength(gradientLength, "gradient");
 
-    public static void CheckOutput(int outputLength, int expected, int m, int k, string paramName)
+    /// <summary>m from features alone (scoring): a whole, non-zero number of rows of s(1) values.</summary>
+    public static int CheckFeaturesForScoring<T>(NetworkLayout layout, int parameterLength, int featureLength)
     {
-        if (outputLength != expected)
+        ArgumentNullException.ThrowIfNull(layout);
+        CheckElementType<T>();
+        layout.CheckParameterLength(parameterLength, "parameters");
+        if (featureLength == 0 || featureLength % layout.InputSize != 0)
         {
             throw new ArgumentException(
-                $"Expected {paramName} of {expected} elements (m x K = {m} x {k} for outputs, m for predictions); got {outputLength}.",
-                paramName);
+                $"Expected features of m x s(1) elements with m >= 1 and s(1) = {layout.InputSize} (row-major, one example per row); got {featureLength}.",
+                "features");
+        }
+
+        return featureLength / layout.InputSize;
+    }
+
+    /// <summary>An output of m rows of <paramref name="width"/> values (width 1: one per example).</summary>
+    public static void CheckOutputLength(int actual, int m, int width, string paramName)
+    {
+        if (actual != m * width)
+        {
+            string shape = width == 1 ? $"m = {m}" : $"m x K = {m} x {width} = {m * width}";
+            throw new ArgumentException($"Expected {paramName} of {shape} elements; got {actual}.", paramName);
         }
     }
 
     /// <summary>
-    /// Called when a computed cost is not finite, before any output is written: names the argument
+    /// Throws if a parameter or a feature is NaN or infinite, naming it. Called up front where that is
+    /// cheaper than the work, and when a computed cost is not finite, before any output is written: names the argument
     /// that holds a NaN or an infinity. Scanning only on this rare path keeps the hot path free of it.
     /// </summary>
     public static void ThrowIfNonFiniteInput<T>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> features)
-        where T : IFloatingPointIeee754<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (Kernels.AllFinite.Check(parameters) && Kernels.AllFinite.Check(features))
+        {
+            return;
+        }
+
         int i = IndexOfNonFinite(parameters);
         if (i >= 0)
         {

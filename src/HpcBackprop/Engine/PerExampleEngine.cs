@@ -6,13 +6,14 @@ namespace HpcBackprop.Engine;
 /// <summary>
 /// The spec's per-example algorithm on the kernels: for each block of examples, the forward GEMVs,
 /// the cost terms, the backward transposed GEMVs and the rank-1 Delta updates. Each Delta entry
-/// receives its per-example terms in example order, so the block size does not change the result.
+/// receives its per-example terms in example order, so the block size does not change the result;
+/// blocking only means each weight is loaded once per block instead of once per example.
 /// </summary>
 internal static class PerExampleEngine
 {
     /// <summary>
     /// Returns J and writes D into <paramref name="gradient"/> (when not empty). Arguments are validated
-    /// by the caller. <paramref name="gradient"/> is written only after J is known to be finite.
+    /// by the caller. <paramref name="gradient"/> is written only after the inputs are known to be finite.
     /// </summary>
     public static T CostAndGradient<T>(
         Workspace<T> ws,
@@ -40,20 +41,7 @@ internal static class PerExampleEngine
         {
             int count = Math.Min(ws.BlockSize, m - start);
             ReadOnlySpan<T> input = features.Slice(start * layout.InputSize, count * layout.InputSize);
-
-            // Forward: a(l+1) = g(Theta(l) [1; a(l)]); the output layer keeps z(L) for the cost.
-            ReadOnlySpan<T> a = input;
-            for (int l = 0; l < lastLayer; l++)
-            {
-                int rows = layout.ThetaRows(l), columns = layout.ThetaColumns(l);
-                ReadOnlySpan<T> theta = parameters.Slice(layout.ThetaOffset(l), rows * columns);
-                Span<T> next = ws.Activations(l + 1, count);
-                Span<T> z = l + 1 == lastLayer ? ws.OutputZ(count) : next;
-                GemvWithBias.Compute(theta, rows, columns, a, z, count);
-                finite &= AllFinite.Check<T>(z);
-                Sigmoid.Compute(z, next);
-                a = next;
-            }
+            finite &= Forward(ws, parameters, input, count);
 
             // Cost terms from z(L), and d(L) = h - y.
             Span<T> targets = ws.Targets(count);
@@ -95,5 +83,95 @@ internal static class PerExampleEngine
         }
 
         return Regularization.Finish(layout, parameters, features, finite, cost, m, lambda, delta, gradient);
+    }
+
+    /// <summary>
+    /// Writes the output activations h (m x K) of m examples, and/or the predicted class (the index of
+    /// the largest output) of each. Arguments are validated by the caller; outputs are written only once
+    /// every pre-activation is known to be finite.
+    /// </summary>
+    public static void Score<T>(
+        Workspace<T> ws,
+        ReadOnlySpan<T> parameters,  // ParameterCount
+        ReadOnlySpan<T> features,    // m x s(1)
+        Span<T> outputs,             // m x K, or empty
+        Span<int> classes)           // m, or empty
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        NetworkLayout layout = ws.Layout;
+        int k = layout.OutputSize;
+        int m = features.Length / layout.InputSize;
+
+        // Results go out only when they are known to be finite, so bad input leaves the caller's buffers
+        // as they were. One block (the latency case) is checked through its pre-activations as it runs;
+        // more examples get one up-front scan of the inputs, cheaper than a second forward pass.
+        if (m > ws.BlockSize)
+        {
+            InputValidation.ThrowIfNonFiniteInput(parameters, features);
+        }
+
+        for (int start = 0; start < m; start += ws.BlockSize)
+        {
+            int count = Math.Min(ws.BlockSize, m - start);
+            if (!Forward(ws, parameters, features.Slice(start * layout.InputSize, count * layout.InputSize), count))
+            {
+                InputValidation.ThrowIfNonFiniteInput(parameters, features);
+                throw new ArithmeticException(
+                    $"The forward pass overflowed although every input is finite: the weights or features are too large for {typeof(T).Name}.");
+            }
+
+            Emit(ws, start, count, outputs, classes);
+        }
+
+        void Emit(Workspace<T> w, int start, int count, Span<T> outputs, Span<int> classes)
+        {
+            ReadOnlySpan<T> h = w.Activations(layout.LayerCount - 1, count);
+            if (!outputs.IsEmpty)
+            {
+                h.CopyTo(outputs.Slice(start * k, count * k));
+            }
+
+            for (int t = 0; t < count && !classes.IsEmpty; t++)
+            {
+                // The largest z is the largest h (g is increasing), and z does not saturate to ties.
+                ReadOnlySpan<T> z = w.OutputZ(count).Slice(t * k, k);
+                int best = 0;
+                for (int i = 1; i < k; i++)
+                {
+                    if (z[i] > z[best])
+                    {
+                        best = i;
+                    }
+                }
+
+                classes[start + t] = best;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Forward pass of one block: a(l+1) = g(Theta(l) [1; a(l)]), keeping z(L) for the cost. Returns
+    /// whether every pre-activation was finite.
+    /// </summary>
+    private static bool Forward<T>(Workspace<T> ws, ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, int count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        NetworkLayout layout = ws.Layout;
+        int lastLayer = layout.LayerCount - 1;
+        bool finite = true;
+        ReadOnlySpan<T> a = input;                       // count x s(1)
+        for (int l = 0; l < lastLayer; l++)
+        {
+            int rows = layout.ThetaRows(l), columns = layout.ThetaColumns(l);
+            ReadOnlySpan<T> theta = parameters.Slice(layout.ThetaOffset(l), rows * columns);
+            Span<T> next = ws.Activations(l + 1, count); // count x s(l+1)
+            Span<T> z = l + 1 == lastLayer ? ws.OutputZ(count) : next;
+            GemvWithBias.Compute(theta, rows, columns, a, z, count);
+            finite &= AllFinite.Check<T>(z);
+            Sigmoid.Compute(z, next);
+            a = next;
+        }
+
+        return finite;
     }
 }

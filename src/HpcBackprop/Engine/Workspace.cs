@@ -5,38 +5,50 @@ namespace HpcBackprop.Engine;
 /// <summary>
 /// Every buffer one gradient evaluation needs for one layout, precision and block of examples:
 /// activations, pre-activations of the output layer, targets, error terms and the Delta
-/// accumulators. One arena per role, views into it by layer.
+/// accumulators, in one 64-byte aligned arena with a view per role and layer.
 /// </summary>
 internal sealed class Workspace<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly T[] _activations;  // layers 2..L: block x s(l) each
-    private readonly int[] _activationOffsets;
-    private readonly T[] _errors;       // layers 2..L: block x s(l) each (d(l))
-    private readonly T[] _scratch;      // block x max s(l): the transposed products
-    private readonly T[] _outputZ;      // block x K: z(L)
-    private readonly T[] _targets;      // block x K: y
-    private readonly T[] _delta;        // ParameterCount: the accumulators, laid out like the parameters
+    /// <summary>Examples served per pass over the weights: each weight is loaded once per block, not once per example.</summary>
+    public const int DefaultBlockSize = 4;
 
-    public Workspace(NetworkLayout layout, int blockSize)
+    private readonly AlignedArena<T> _arena;
+    private readonly int[] _activationStart;  // per layer 1..L-1 (0-based): block x s(l)
+    private readonly int[] _errorStart;       // per layer 1..L-1 (0-based): block x s(l), d(l)
+    private readonly int _scratchStart;       // block x max s(l): the transposed products
+    private readonly int _outputZStart;       // block x K: z(L)
+    private readonly int _targetsStart;       // block x K: y
+    private readonly int _deltaStart;         // ParameterCount: the accumulators, laid out like the parameters
+
+    public Workspace(NetworkLayout layout, int blockSize = DefaultBlockSize)
     {
         Layout = layout;
         BlockSize = blockSize;
-        _activationOffsets = new int[layout.LayerCount + 1];
+        int layers = layout.LayerCount;
         int total = 0;
-        for (int l = 1; l < layout.LayerCount; l++)
+        for (int l = 1; l < layers; l++)
         {
-            _activationOffsets[l] = total;
-            total += blockSize * layout.LayerSize(l);
+            total += 2 * AlignedArena<T>.Padded(blockSize * layout.LayerSize(l));
         }
 
-        _activationOffsets[layout.LayerCount] = total;
-        _activations = new T[total];
-        _errors = new T[total];
-        _scratch = new T[blockSize * layout.MaxLayerSize];
-        _outputZ = new T[blockSize * layout.OutputSize];
-        _targets = new T[blockSize * layout.OutputSize];
-        _delta = new T[layout.ParameterCount];
+        total += AlignedArena<T>.Padded(blockSize * layout.MaxLayerSize);
+        total += 2 * AlignedArena<T>.Padded(blockSize * layout.OutputSize);
+        total += AlignedArena<T>.Padded(layout.ParameterCount);
+        _arena = new AlignedArena<T>(total);
+
+        _activationStart = new int[layers];
+        _errorStart = new int[layers];
+        for (int l = 1; l < layers; l++)
+        {
+            _activationStart[l] = _arena.Take(blockSize * layout.LayerSize(l));
+            _errorStart[l] = _arena.Take(blockSize * layout.LayerSize(l));
+        }
+
+        _scratchStart = _arena.Take(blockSize * layout.MaxLayerSize);
+        _outputZStart = _arena.Take(blockSize * layout.OutputSize);
+        _targetsStart = _arena.Take(blockSize * layout.OutputSize);
+        _deltaStart = _arena.Take(layout.ParameterCount);
     }
 
     public NetworkLayout Layout { get; }
@@ -45,18 +57,16 @@ internal sealed class Workspace<T>
     public int BlockSize { get; }
 
     /// <summary>a(layer + 1) for <paramref name="count"/> examples, layer 1..L-1 (0-based; the input is the features themselves).</summary>
-    public Span<T> Activations(int layer, int count)
-        => _activations.AsSpan(_activationOffsets[layer], count * Layout.LayerSize(layer));
+    public Span<T> Activations(int layer, int count) => _arena.Span(_activationStart[layer], count * Layout.LayerSize(layer));
 
     /// <summary>d(layer + 1) for <paramref name="count"/> examples, layer 1..L-1 (0-based).</summary>
-    public Span<T> Errors(int layer, int count)
-        => _errors.AsSpan(_activationOffsets[layer], count * Layout.LayerSize(layer));
+    public Span<T> Errors(int layer, int count) => _arena.Span(_errorStart[layer], count * Layout.LayerSize(layer));
 
-    public Span<T> Scratch(int length) => _scratch.AsSpan(0, length);
+    public Span<T> Scratch(int length) => _arena.Span(_scratchStart, length);
 
-    public Span<T> OutputZ(int count) => _outputZ.AsSpan(0, count * Layout.OutputSize);
+    public Span<T> OutputZ(int count) => _arena.Span(_outputZStart, count * Layout.OutputSize);
 
-    public Span<T> Targets(int count) => _targets.AsSpan(0, count * Layout.OutputSize);
+    public Span<T> Targets(int count) => _arena.Span(_targetsStart, count * Layout.OutputSize);
 
-    public Span<T> Delta => _delta;
+    public Span<T> Delta => _arena.Span(_deltaStart, Layout.ParameterCount);
 }
