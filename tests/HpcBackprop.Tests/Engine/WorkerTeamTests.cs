@@ -1,0 +1,91 @@
+using HpcBackprop.Engine;
+
+namespace HpcBackprop.Tests.Engine;
+
+public class WorkerTeamTests
+{
+    private sealed class CountingWork(int count) : IParallelWork
+    {
+        public int[] Hits { get; } = new int[count];
+
+        public int? FailAt { get; init; }
+
+        public void Execute(int item)
+        {
+            if (item == FailAt)
+            {
+                throw new InvalidOperationException($"item {item}");
+            }
+
+            Interlocked.Increment(ref Hits[item]);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(7, 2)]
+    [InlineData(100, 4)]
+    [InlineData(3, 16)]
+    public void Every_item_runs_exactly_once(int items, int parallelism)
+    {
+        using var team = new WorkerTeam(3);
+        for (int rep = 0; rep < 50; rep++)
+        {
+            var work = new CountingWork(items);
+            team.Run(work, items, parallelism);
+            Assert.All(work.Hits, h => Assert.Equal(1, h));
+        }
+    }
+
+    [Fact]
+    public void A_failing_item_surfaces_to_the_caller_and_the_team_stays_usable()
+    {
+        using var team = new WorkerTeam(2);
+        for (int failAt = 0; failAt < 40; failAt += 3)
+        {
+            var failing = new CountingWork(40) { FailAt = failAt };
+            Exception e = Assert.ThrowsAny<Exception>(() => team.Run(failing, 40, 3));
+            Assert.Contains($"item {failAt}", e is AggregateException a ? a.InnerException!.Message : e.Message, StringComparison.Ordinal);
+        }
+
+        var work = new CountingWork(40);
+        team.Run(work, 40, 3);
+        Assert.All(work.Hits, h => Assert.Equal(1, h));
+    }
+
+    [Fact]
+    public void Concurrent_callers_all_complete()
+    {
+        using var team = new WorkerTeam(2);
+        var threads = Enumerable.Range(0, 4).Select(_ => new Thread(() =>
+        {
+            for (int rep = 0; rep < 200; rep++)
+            {
+                var work = new CountingWork(9);
+                team.Run(work, 9, 3);
+                Assert.All(work.Hits, h => Assert.Equal(1, h));
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+    }
+
+    [Fact]
+    public void A_warm_run_allocates_nothing()
+    {
+        using var team = new WorkerTeam(1);
+        var work = new CountingWork(8);
+        for (int i = 0; i < 100; i++)
+        {
+            team.Run(work, 8, 2);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+        {
+            team.Run(work, 8, 2);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
