@@ -24,7 +24,8 @@ public static class Program
     /// <returns>The exit code: 0 success, 1 data or model error, 2 usage error.</returns>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, interactive: false);
 
-    private static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive)
+    /// <summary>Runs a command; <paramref name="interactive"/> selects the live Spectre.Console display over plain lines.</summary>
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);

@@ -35,7 +35,9 @@ internal sealed class TrainCommand : Command
         "  --seed N             seed of the split, the initial weights and the shuffles; default 1\n" +
         "  --test-fraction X    share of each class held out for testing, in [0, 0.9]; default 0.3\n" +
         "  --save FILE          write the trained model (.hpcb) there, atomically\n" +
-        "Features are scaled to [0, 1]: digits by 1/16, other data by each column's training min and max.\n";
+        "Features are scaled to [0, 1]: digits by 1/16, other data by each column's training min and max.\n" +
+        "The embedded digits: UCI Optical Recognition of Handwritten Digits (test part), E. Alpaydin and\n" +
+        "C. Kaynak, 1998, CC BY 4.0: 1797 8x8 images, pixel counts 0..16, the digit in the last column.\n";
 
     public override int Execute(Arguments args, CommandContext context)
     {
@@ -74,7 +76,7 @@ internal sealed class TrainCommand : Command
         output.WriteLine($"data      {data.Source}: {data.Count} examples, {data.Features} features, {classes} classes");
         output.WriteLine($"split     {train.Count} train / {test.Count} test, stratified, seed {settings.Seed}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"network   {layout} ({layout.ParameterCount} parameters), {typeof(T).Name.ToLowerInvariant()}, lambda {settings.Lambda}, {settings.OptimizerName}, {settings.Iterations} iterations, {settings.Threads} thread(s)"));
+            $"network   {layout} ({layout.ParameterCount} parameters), {(typeof(T) == typeof(float) ? "float" : "double")}, lambda {settings.Lambda}, {settings.OptimizerName}, {settings.Iterations} iterations, {settings.Threads} thread(s)"));
 
         T[] parameters = WeightInitializer.Create<T>(layout, settings.Seed);
         var objective = new NetworkObjective<T>(layout, trainX, trainY, T.CreateTruncating(settings.Lambda), settings.Threads);

@@ -18,7 +18,8 @@ internal sealed class TrainingDisplay : IDisposable
     private readonly int _every;
     private readonly Table _table = new();
     private LiveDisplayContext? _live;
-    private TimeSpan _lastLive = TimeSpan.MinValue;
+    private TimeSpan? _lastLive;
+    private (OptimizationProgress Progress, long Examples, Func<double> Accuracy)? _unshown;
 
     public TrainingDisplay(CommandContext context, int iterations)
     {
@@ -44,6 +45,11 @@ internal sealed class TrainingDisplay : IDisposable
         {
             _live = live;
             result = work();
+            if (_unshown is { } last)
+            {
+                // The final iteration was inside the refresh interval: show it, so the table ends on the result.
+                Show(last.Progress, last.Examples, last.Accuracy);
+            }
         });
         _live = null;
         return result;
@@ -52,22 +58,19 @@ internal sealed class TrainingDisplay : IDisposable
     /// <summary>Shows one iteration; the training accuracy (a forward pass over the training set) is computed only when shown.</summary>
     public void Report(in OptimizationProgress p, long examples, Func<double> trainingAccuracy)
     {
-        double rate = examples / Math.Max(p.Elapsed.TotalSeconds, 1e-9);
         if (_live is not null)
         {
-            if (p.Elapsed - _lastLive < LiveInterval)
+            if (_lastLive is { } last && p.Elapsed - last < LiveInterval)
             {
+                _unshown = (p, examples, trainingAccuracy);
                 return;
             }
 
-            _lastLive = p.Elapsed;
-            _table.Rows.Clear();
-            _table.AddRow(
-                Cell($"{p.Iteration}"), Cell($"{p.Cost:F6}"), Cell($"{100 * trainingAccuracy():F2}%"), Cell($"{rate:N0}"), Cell($"{p.Elapsed.TotalSeconds:F2} s"));
-            _live.Refresh();
+            Show(p, examples, trainingAccuracy);
             return;
         }
 
+        double rate = Rate(p, examples);
         if (p.Iteration % _every == 0 || p.Iteration == 1)
         {
             _context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -76,6 +79,18 @@ internal sealed class TrainingDisplay : IDisposable
     }
 
     public void Dispose() => _live = null;
+
+    private static double Rate(in OptimizationProgress p, long examples) => examples / Math.Max(p.Elapsed.TotalSeconds, 1e-9);
+
+    private void Show(in OptimizationProgress p, long examples, Func<double> trainingAccuracy)
+    {
+        _lastLive = p.Elapsed;
+        _unshown = null;
+        _table.Rows.Clear();
+        _table.AddRow(
+            Cell($"{p.Iteration}"), Cell($"{p.Cost:F6}"), Cell($"{100 * trainingAccuracy():F2}%"), Cell($"{Rate(p, examples):N0}"), Cell($"{p.Elapsed.TotalSeconds:F2} s"));
+        _live!.Refresh();
+    }
 
     private static IRenderable Cell(FormattableString text) => new Text(text.ToString(CultureInfo.InvariantCulture));
 }

@@ -7,11 +7,14 @@ namespace HpcBackprop.Tests.Cli;
 /// <summary>Runs the hpcbackprop command in-process and captures its streams.</summary>
 internal static partial class CliRunner
 {
-    public static (int Code, string Out, string Error) Run(params string[] args)
+    public static (int Code, string Out, string Error) Run(params string[] args) => Run(false, args);
+
+    /// <summary>Runs with the live display (interactive) or the plain lines (as when output is redirected).</summary>
+    public static (int Code, string Out, string Error) Run(bool interactive, params string[] args)
     {
         using var stdout = new StringWriter(CultureInfo.InvariantCulture);
         using var stderr = new StringWriter(CultureInfo.InvariantCulture);
-        int code = Program.Run(args, stdout, stderr);
+        int code = interactive ? Program.Run(args, stdout, stderr, interactive: true) : Program.Run(args, stdout, stderr);
         return (code, stdout.ToString(), stderr.ToString());
     }
 

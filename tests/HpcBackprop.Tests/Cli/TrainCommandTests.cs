@@ -26,6 +26,17 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void The_live_display_shows_a_table_and_no_plain_progress_lines()
+    {
+        (int code, string output, string error) = CliRunner.Run(true, "train", "--iterations", "5");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("train accuracy", output, StringComparison.Ordinal); // the table's column header
+        Assert.DoesNotMatch(@"iter\s+\d+\s+cost", output);
+        Assert.Contains("test      accuracy", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_confusion_matrix_counts_every_test_example_once()
     {
         (int code, string output, _) = CliRunner.Run("train", "--iterations", "5");
