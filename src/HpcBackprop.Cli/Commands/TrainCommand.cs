@@ -41,14 +41,14 @@ internal sealed class TrainCommand : Command
 
     public override int Execute(Arguments args, CommandContext context)
     {
+        var wall = Stopwatch.StartNew(); // wall time includes reading and parsing the data
         TrainSettings settings = TrainSettings.From(args);
-        return settings.Double ? Train<double>(settings, context) : Train<float>(settings, context);
+        return settings.Double ? Train<double>(settings, context, wall) : Train<float>(settings, context, wall);
     }
 
-    private static int Train<T>(TrainSettings settings, CommandContext context)
+    private static int Train<T>(TrainSettings settings, CommandContext context, Stopwatch wall)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var wall = Stopwatch.StartNew();
         TextWriter output = context.Out;
         Dataset data = settings.Data;
         int classes = data.ClassCount;

@@ -46,6 +46,12 @@ internal sealed record TrainSettings(
             throw new UsageException($"train: --save '{save}' must name a file.");
         }
 
+        // Checked now rather than found out after a long training run.
+        if (save is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(save))))
+        {
+            throw new UsageException($"train: --save '{save}': the directory does not exist.");
+        }
+
         Dataset data = DataOptions.LoadLabelled(args);
         return new TrainSettings(data, DataOptions.IsCustom(args), layout, lambda, optimizer, iterations, learningRate, batchSize, useDouble, threads, seed, testFraction, save);
     }

@@ -32,6 +32,7 @@ public class CommandLineTests
     [InlineData(new[] { "train", "stray" }, "unexpected argument 'stray'")]
     [InlineData(new[] { "train", "--seed", "1", "--seed", "2" }, "--seed is given twice")]
     [InlineData(new[] { "predict" }, "--model is required")]
+    [InlineData(new[] { "train", "--save", "/nonexistent-dir/m.hpcb" }, "the directory does not exist")]
     [InlineData(new[] { "gradcheck", "--header" }, "unknown option '--header'")]
     public void Usage_errors_exit_2_with_a_message_on_stderr(string[] args, string expected)
     {
