@@ -93,7 +93,9 @@ internal sealed class Arguments
 
         return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value) && value >= min && value <= max
             ? value
-            : throw new UsageException($"{_command}: --{name} expects a whole number in {min}..{(max == int.MaxValue ? "" : max.ToString(CultureInfo.InvariantCulture))}; got '{text}'.");
+            : throw new UsageException(max == int.MaxValue
+                ? $"{_command}: --{name} expects a whole number >= {min}; got '{text}'."
+                : $"{_command}: --{name} expects a whole number in {min}..{max}; got '{text}'.");
     }
 
     public ulong GetULong(string name, ulong defaultValue)

@@ -56,6 +56,7 @@ internal sealed class CsvTable
     /// <exception cref="DataException">The data are empty, ragged or hold a cell that is not a finite number.</exception>
     public static CsvTable Read(Stream stream, string source, bool hasHeader)
     {
+        using Stream owned = stream;
         var cells = new List<double>();
         var lines = new List<int>();
         int columns = -1, firstLine = 0;
