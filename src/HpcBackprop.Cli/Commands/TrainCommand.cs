@@ -103,16 +103,15 @@ internal sealed class TrainCommand : Command
             $"stopped   {result.StopReason} after {result.Iterations} iterations, {result.Evaluations} evaluations, cost {result.Cost:F6}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"train     accuracy {100 * TrainingAccuracy():F2}%"));
-        int correct = 0;
-        for (int i = 0; i < test.Count; i++)
+        if (test.Count == 0)
         {
-            correct += testPredictions[i] == test.Labels![i] ? 1 : 0;
+            output.WriteLine("test      no examples held out (--test-fraction 0)");
         }
-
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"test      accuracy {100.0 * correct / Math.Max(1, test.Count):F2}% ({correct} / {test.Count})"));
-        if (test.Count > 0)
+        else
         {
+            int correct = (int)Math.Round(Accuracy(testPredictions, test.Labels!) * test.Count);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"test      accuracy {100.0 * correct / test.Count:F2}% ({correct} / {test.Count})"));
             Report.WriteConfusionMatrix(output, test.Labels!, testPredictions, layout.OutputSize);
         }
 

@@ -77,6 +77,16 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void Without_a_test_split_there_is_no_test_accuracy()
+    {
+        (int code, string output, string error) = CliRunner.Run("train", "--iterations", "2", "--test-fraction", "0");
+        Assert.True(code == 0, error);
+        Assert.Contains("1797 train / 0 test", output, StringComparison.Ordinal);
+        Assert.Contains("no examples held out", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("confusion", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Same_seed_same_result()
     {
         static string Result(string output) => string.Join('\n', output.Split('\n').Where(l => l.StartsWith("stopped", StringComparison.Ordinal) || l.StartsWith("test", StringComparison.Ordinal)));
