@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Numerics;
+using System.Text;
+using HpcBackprop.Cli.CommandLine;
+using HpcBackprop.Cli.Data;
+using HpcBackprop.Cli.Scoring;
+using HpcBackprop.Models;
+
+namespace HpcBackprop.Cli.Commands;
+
+/// <summary>hpcbackprop predict: score a CSV with a saved model.</summary>
+internal sealed class PredictCommand : Command
+{
+    public override string Name => "predict";
+
+    public override string Summary => "Score a CSV with a saved model; accuracy when labels are present.";
+
+    public override IReadOnlyCollection<string> ValueOptions => [.. DataOptions.ValueOptions, "model", "output"];
+
+    public override IReadOnlyCollection<string> Flags => [.. DataOptions.Flags, "latency"];
+
+    public override string Help =>
+        "  --model FILE         the model (.hpcb) written by train --save (required)\n" +
+        DataOptions.Help +
+        "                       rows with s(1) columns have no label; rows with s(1)+1 have one\n" +
+        "  --output FILE        write the predicted classes there (one per line, atomically); default: stdout\n" +
+        "  --latency            also time single-example scoring (median and 99th percentile)\n" +
+        "The summary (count, accuracy, latency) goes to stdout after the predictions, or to stderr when the\n" +
+        "predictions themselves go to stdout, so that piping stdout gives only predictions.\n";
+
+    public override int Execute(Arguments args, CommandContext context)
+    {
+        string modelPath = args.Require("model");
+        string? outputPath = args.Get("output");
+        int labelColumn = DataOptions.LabelColumn(args);
+        NetworkModel model = ModelFile.Load(modelPath);
+        CsvTable? table = DataOptions.LoadTable(args);
+        Dataset data = table is null ? Digits.Load() : Select(table, model.Layout, labelColumn);
+        if (data.Features != model.Layout.InputSize)
+        {
+            throw new DataException($"{data.Source}: {data.Features} features, but the model {model.Layout} takes {model.Layout.InputSize}.");
+        }
+
+        return model.ElementType == ModelElementType.Single
+            ? Predict<float>(model, data, outputPath, args.Has("latency"), context)
+            : Predict<double>(model, data, outputPath, args.Has("latency"), context);
+    }
+
+    /// <summary>s(1) columns: features only; s(1) + 1: features and a label; anything else is a mismatch.</summary>
+    private static Dataset Select(CsvTable table, NetworkLayout layout, int labelColumn)
+    {
+        int n = layout.InputSize;
+        if (table.Columns == n + 1)
+        {
+            return Dataset.WithLabels(table, labelColumn);
+        }
+
+        if (table.Columns == n && labelColumn < 0)
+        {
+            return Dataset.WithoutLabels(table);
+        }
+
+        throw new DataException($"{table.Source}, line {table.Lines[0]}: {table.Columns} columns, but the model {layout} needs {n} features (plus, optionally, a label column).");
+    }
+
+    private static int Predict<T>(NetworkModel model, Dataset data, string? outputPath, bool latency, CommandContext context)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        NetworkLayout layout = model.Layout;
+        T[] parameters = model.GetParameters<T>();
+        var x = new T[data.RawFeatures.Length];
+        model.NormalizeFeatures<T>(data.RawFeatures, x);
+        var scorer = new ForwardScorer<T>(layout);
+        var predictions = new int[data.Count];
+        scorer.Predict(parameters, x, predictions);
+
+        var text = new StringBuilder(data.Count * 3);
+        foreach (int p in predictions)
+        {
+            text.Append(p.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        TextWriter summary;
+        if (outputPath is null)
+        {
+            context.Out.Write(text.ToString());
+            summary = context.Error;
+        }
+        else
+        {
+            File.WriteAllText(outputPath + ".tmp", text.ToString());
+            File.Move(outputPath + ".tmp", outputPath, overwrite: true);
+            summary = context.Out;
+        }
+
+        summary.WriteLine($"predicted {data.Count} examples of {data.Source} with {layout} ({model.ElementType.ToString().ToLowerInvariant()})");
+        if (data.Labels is { } labels)
+        {
+            double accuracy = TrainCommand.Accuracy(predictions, labels);
+            summary.WriteLine(string.Create(CultureInfo.InvariantCulture, $"accuracy {100 * accuracy:F2}% ({Math.Round(accuracy * labels.Length)} / {labels.Length})"));
+        }
+
+        if (latency)
+        {
+            WriteLatency(scorer, parameters, x.AsSpan(0, layout.InputSize), layout, summary);
+        }
+
+        return 0;
+    }
+
+    /// <summary>Times single-example scoring: a warm-up, then 10,000 timed calls; prints median, p99 and allocations.</summary>
+    private static void WriteLatency<T>(ForwardScorer<T> scorer, T[] parameters, ReadOnlySpan<T> example, NetworkLayout layout, TextWriter summary)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const int Runs = 10_000;
+        var outputs = new T[layout.OutputSize];
+        var ticks = new long[Runs];
+        for (int i = 0; i < 1000; i++)
+        {
+            scorer.Score(parameters, example, outputs);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < Runs; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            scorer.Score(parameters, example, outputs);
+            ticks[i] = Stopwatch.GetTimestamp() - start;
+        }
+
+        allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+        Array.Sort(ticks);
+        double ToMicroseconds(long t) => t * 1e6 / Stopwatch.Frequency;
+        summary.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"latency  single example: median {ToMicroseconds(ticks[Runs / 2]):F2} us, p99 {ToMicroseconds(ticks[Runs * 99 / 100]):F2} us, {allocated / Runs} bytes allocated per call ({Runs} runs)"));
+    }
+}

@@ -1,0 +1,84 @@
+namespace HpcBackprop.Tests.Cli;
+
+/// <summary>Every bad-CSV case: exit code 1, a message naming file, line and column, and no file written.</summary>
+[Trait("Category", "Cli")]
+public sealed class CsvErrorTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    public static TheoryData<string, string, string[]> Cases => new()
+    {
+        { "ragged", "1,2,0\n3,4,1\n5,6\n", ["line 3", "2 columns", "line 1 has 3"] },
+        { "non-numeric", "1,2,0\n3,abc,1\n", ["line 2, column 2", "'abc' is not a finite number"] },
+        { "not-finite", "1,2,0\n3,NaN,1\n", ["line 2, column 2", "'NaN'"] },
+        { "fractional-label", "1,2,0\n3,4,1.5\n", ["line 2, column 3", "label 1.5 is not a class index"] },
+        { "negative-label", "1,2,0\n\n3,4,-1\n", ["line 3, column 3", "label -1 is not a class index"] },
+        { "empty", "", ["no data rows (the file is empty)"] },
+        { "blank-lines-only", "\n\n", ["no data rows"] },
+        { "undeclared-header", "a,b,label\n1,2,0\n", ["line 1, column 1", "'a' is not a finite number", "pass --header"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Train_rejects_bad_csv_with_file_line_and_column(string name, string content, string[] expected)
+    {
+        string path = _temp.Write(name + ".csv", content);
+        string model = _temp.File("never.hpcb");
+
+        (int code, string output, string error) = CliRunner.Run("train", "--data", path, "--save", model);
+
+        Assert.Equal(1, code);
+        Assert.Contains(path, error, StringComparison.Ordinal);
+        foreach (string part in expected)
+        {
+            Assert.Contains(part, error, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("", output);
+        Assert.False(File.Exists(model));
+        Assert.Equal([path], Directory.GetFiles(_temp.Path));
+    }
+
+    [Fact]
+    public void A_header_only_file_with_header_declared_has_no_data_rows()
+    {
+        string path = _temp.Write("h.csv", "a,b,label\n");
+        (int code, _, string error) = CliRunner.Run("train", "--data", path, "--header");
+        Assert.Equal(1, code);
+        Assert.Contains("no data rows after the header", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_file_is_a_data_error()
+    {
+        (int code, _, string error) = CliRunner.Run("train", "--data", _temp.File("missing.csv"));
+        Assert.Equal(1, code);
+        Assert.Contains("missing.csv: cannot read the file", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_label_column_outside_the_file_is_a_usage_error()
+    {
+        string path = _temp.Write("ok.csv", "1,2,0\n3,4,1\n");
+        (int code, _, string error) = CliRunner.Run("train", "--data", path, "--label-column", "3");
+        Assert.Equal(2, code);
+        Assert.Contains("3 columns (0..2)", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Quoted_numbers_spaces_and_gzip_are_accepted()
+    {
+        string plain = string.Concat(Enumerable.Range(0, 40).Select(i => $"\"{i % 7}\", {i * 0.25} ,{i % 2}\n"));
+        string path = _temp.File("q.csv.gz");
+        using (var gz = new System.IO.Compression.GZipStream(File.Create(path), System.IO.Compression.CompressionLevel.Fastest))
+        {
+            gz.Write(System.Text.Encoding.ASCII.GetBytes(plain));
+        }
+
+        (int code, string output, string error) = CliRunner.Run("train", "--data", path, "--iterations", "2");
+        Assert.True(code == 0, error);
+        Assert.Contains("40 examples, 2 features, 2 classes", output, StringComparison.Ordinal);
+    }
+}
