@@ -32,7 +32,13 @@ internal static class Sigmoid
         int w = TOps.Count;
         if (n < w)
         {
-            Run<OpsScalar<T>, T, T>(z, a);
+            // Shorter than one vector: element by element. For OpsScalar itself that is n == 0, where
+            // recursing again would never end.
+            if (n > 0)
+            {
+                Run<OpsScalar<T>, T, T>(z, a);
+            }
+
             return;
         }
 

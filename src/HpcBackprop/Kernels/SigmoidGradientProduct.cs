@@ -33,7 +33,13 @@ internal static class SigmoidGradientProduct
         int w = TOps.Count;
         if (n < w)
         {
-            Run<OpsScalar<T>, T, T>(e, a, d);
+            // Shorter than one vector: element by element. For OpsScalar itself that is n == 0, where
+            // recursing again would never end.
+            if (n > 0)
+            {
+                Run<OpsScalar<T>, T, T>(e, a, d);
+            }
+
             return;
         }
 
