@@ -13,9 +13,10 @@ internal static class GemvTransposed
     /// e[t, j] = sum_i theta[i, j + 1] d[t, i].
     /// </summary>
     /// <remarks>
-    /// Row-major Theta makes this a sum of scaled rows: e[t, :] = sum_i d[t, i] Theta[i, 1:], four rows fused
-    /// per pass over e[t, :] (<see cref="FusedAxpy"/>), the terms added in order of i. The rows a block's
-    /// examples share come from L1 after the first example.
+    /// Row-major Theta makes this a sum of scaled rows: e[t, :] = sum_i d[t, i] Theta[i, 1:]. One pass
+    /// (<see cref="FusedAxpy"/>) fuses four rows of Theta into the e rows of two examples, so each load of
+    /// Theta serves both, and each e chunk is loaded and stored once per four rows; the terms are added in
+    /// order of i.
     /// </remarks>
     public static void Compute<T>(ReadOnlySpan<T> theta, int rows, int columns, ReadOnlySpan<T> d, Span<T> e, int count)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -45,11 +46,15 @@ internal static class GemvTransposed
             return;
         }
 
-        ref readonly T theta1 = ref theta[1];                    // Theta[0, 1]; row i starts i * columns further on
-        for (int t = 0; t < count; t++)
+        // e[t, :] = sum_i d[t, i] Theta[i, 1:], two examples per pass: the targets are the examples' rows
+        // of e (n apart), the terms the rows of Theta (columns apart, from Theta[0, 1]), and the scalar for
+        // example t and row i is d[t, i] (targets rows apart, terms 1 apart).
+        if (count > 0)
         {
-            Span<T> et = e.Slice(t * n, n);                      // e[t, :]
-            FusedAxpy.Run<TOps, TVec, T>(ref MemoryMarshal.GetReference(et), n, in theta1, columns, in d[t * rows], 1, rows);
+            FusedAxpy.Run<TOps, TVec, T>(
+                ref MemoryMarshal.GetReference(e), n, count, n,
+                in theta[1], columns,
+                in MemoryMarshal.GetReference(d), rows, 1, rows);
         }
     }
 }

@@ -50,12 +50,12 @@ internal static class GemvWithBias
             int t = 0;
             for (; t + 2 <= count; t += 2)
             {
-                Tile<TOps, TVec, T, Terms2>(ref th, rows, columns, i, ref xs, t, ref zs);
+                Tile<TOps, TVec, T, Count2>(ref th, rows, columns, i, ref xs, t, ref zs);
             }
 
             if (t < count)
             {
-                Tile<TOps, TVec, T, Terms1>(ref th, rows, columns, i, ref xs, t, ref zs);
+                Tile<TOps, TVec, T, Count1>(ref th, rows, columns, i, ref xs, t, ref zs);
             }
         }
     }
@@ -66,7 +66,7 @@ internal static class GemvWithBias
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TExamples : ITermCount
+        where TExamples : IStaticCount
     {
         int n = columns - 1;
         int w = TOps.Count;

@@ -44,20 +44,23 @@ internal static class RankOneUpdate
             return;
         }
 
-        ref readonly T a0 = ref MemoryMarshal.GetReference(a);   // a[0, 0]; example t's row starts t * n further on
         for (int i = 0; i < rows; i++)
         {
-            Span<T> row = delta.Slice(i * columns, columns);     // Delta[i, :]
             for (int t = 0; t < count; t++)
             {
-                row[0] += d[(t * rows) + i];                     // the bias column: a(l)[0] = 1
+                delta[i * columns] += d[(t * rows) + i];       // the bias column Delta[i, 0]: a(l)[0] = 1
             }
+        }
 
-            // Delta[i, 1:] += sum over t of d[t, i] a[t, :], in order of t; the scalars d[t, i] are rows apart.
-            if (n > 0)
-            {
-                FusedAxpy.Run<TOps, TVec, T>(ref row[1], n, in a0, n, in d[i], rows, count);
-            }
+        // Delta[i, 1:] += sum over t of d[t, i] a[t, :], in order of t, two rows of Delta per pass: the
+        // targets are rows of Delta (columns apart), the terms the examples (a's rows n apart), and the
+        // scalar for row i and example t is d[t, i] (targets 1 apart, terms rows apart).
+        if (n > 0 && rows > 0)
+        {
+            FusedAxpy.Run<TOps, TVec, T>(
+                ref delta[1], columns, rows, n,
+                in MemoryMarshal.GetReference(a), n,
+                in MemoryMarshal.GetReference(d), 1, rows, count);
         }
     }
 }
