@@ -6,37 +6,41 @@ using HpcBackprop.Kernels.Simd;
 
 namespace HpcBackprop.Kernels;
 
-/// <summary>An elementwise operation on one or two inputs, for every vector width (see <see cref="Elementwise"/>).</summary>
+/// <summary>
+/// An elementwise operation on one or two inputs, for every vector width (see <see cref="Elementwise"/> and
+/// <see cref="Reduction"/>). An instance method on a struct, so an operation can carry scalars (inlined, free).
+/// </summary>
 internal interface IElementwiseOperator
 {
     /// <summary>The result for one register of each input; a unary operation ignores <paramref name="y"/>.</summary>
-    static abstract TVec Invoke<TOps, TVec, T>(TVec x, TVec y)
+    TVec Invoke<TOps, TVec, T>(TVec x, TVec y)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
         where T : unmanaged, IFloatingPointIeee754<T>;
 }
 
 /// <summary>
-/// The one driver of the elementwise kernels (<see cref="Sigmoid"/>, <see cref="SigmoidGradientProduct"/>):
+/// The one driver of the elementwise kernels (<see cref="Sigmoid"/>, <see cref="SigmoidGradientProduct"/>,
+/// <see cref="ScaledSum"/>):
 /// destination[i] = op(x[i], y[i]) at the width <see cref="SimdPath.Active"/>. Lengths are checked by the caller.
 /// </summary>
 internal static class Elementwise
 {
     /// <summary>destination[i] = TOp(x[i], y[i]); destination may be x or y itself (not a shifted overlap).</summary>
-    public static void Map<TOp, T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination)
+    public static void Map<TOp, T>(TOp op, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination)
         where TOp : IElementwiseOperator
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         switch (SimdPath.Active)
         {
-            case SimdWidth.Vector512: Run<TOp, Ops512<T>, Vector512<T>, T>(x, y, destination); break;
-            case SimdWidth.Vector256: Run<TOp, Ops256<T>, Vector256<T>, T>(x, y, destination); break;
-            case SimdWidth.Vector128: Run<TOp, Ops128<T>, Vector128<T>, T>(x, y, destination); break;
-            default: Run<TOp, OpsScalar<T>, T, T>(x, y, destination); break;
+            case SimdWidth.Vector512: Run<TOp, Ops512<T>, Vector512<T>, T>(op, x, y, destination); break;
+            case SimdWidth.Vector256: Run<TOp, Ops256<T>, Vector256<T>, T>(op, x, y, destination); break;
+            case SimdWidth.Vector128: Run<TOp, Ops128<T>, Vector128<T>, T>(op, x, y, destination); break;
+            default: Run<TOp, OpsScalar<T>, T, T>(op, x, y, destination); break;
         }
     }
 
-    private static void Run<TOp, TOps, TVec, T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination)
+    private static void Run<TOp, TOps, TVec, T>(TOp op, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination)
         where TOp : IElementwiseOperator
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
@@ -50,7 +54,7 @@ internal static class Elementwise
             // recursing again would never end.
             if (n > 0)
             {
-                Run<TOp, OpsScalar<T>, T, T>(x, y, destination);
+                Run<TOp, OpsScalar<T>, T, T>(op, x, y, destination);
             }
 
             return;
@@ -62,10 +66,10 @@ internal static class Elementwise
 
         // The last full vector is computed from the original inputs before the loop and stored after it,
         // so the overlapping tail is right even when the destination is one of the inputs.
-        TVec last = TOp.Invoke<TOps, TVec, T>(TOps.Load(in Unsafe.Add(ref xr, n - w)), TOps.Load(in Unsafe.Add(ref yr, n - w)));
+        TVec last = op.Invoke<TOps, TVec, T>(TOps.Load(in Unsafe.Add(ref xr, n - w)), TOps.Load(in Unsafe.Add(ref yr, n - w)));
         for (int i = 0; i <= n - w; i += w)
         {
-            TOps.Store(TOp.Invoke<TOps, TVec, T>(TOps.Load(in Unsafe.Add(ref xr, i)), TOps.Load(in Unsafe.Add(ref yr, i))), ref Unsafe.Add(ref dr, i));
+            TOps.Store(op.Invoke<TOps, TVec, T>(TOps.Load(in Unsafe.Add(ref xr, i)), TOps.Load(in Unsafe.Add(ref yr, i))), ref Unsafe.Add(ref dr, i));
         }
 
         TOps.Store(last, ref Unsafe.Add(ref dr, n - w));

@@ -20,65 +20,34 @@ namespace HpcBackprop.Kernels;
 internal static class LogisticCost
 {
     /// <summary>The sum over i of y[i] softplus(-z[i]) + (1 - y[i]) softplus(z[i]).</summary>
-    /// <remarks>
-    /// Full vectors are summed lane by lane, then horizontally, then the tail (fewer than one vector)
-    /// element by element: a fixed order for a given length and width, and no lane counted twice.
-    /// </remarks>
+    /// <remarks>Summed in a fixed order for a given length and width, no lane counted twice (see <see cref="Reduction"/>).</remarks>
     public static T Sum<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         KernelArguments.CheckLength(y.Length, z.Length, nameof(y));
-        return SimdPath.Active switch
-        {
-            SimdWidth.Vector512 => Run<Ops512<T>, Vector512<T>, T>(z, y),
-            SimdWidth.Vector256 => Run<Ops256<T>, Vector256<T>, T>(z, y),
-            SimdWidth.Vector128 => Run<Ops128<T>, Vector128<T>, T>(z, y),
-            _ => Run<OpsScalar<T>, T, T>(z, y),
-        };
-    }
-
-    private static T Run<TOps, TVec, T>(ReadOnlySpan<T> z, ReadOnlySpan<T> y)
-        where TOps : IVectorOps<TVec, T>
-        where TVec : struct
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int n = z.Length;
-        int w = TOps.Count;
-        ref T zr = ref MemoryMarshal.GetReference(z);
-        ref T yr = ref MemoryMarshal.GetReference(y);
-        TVec acc = TOps.Zero;
-        int i = 0;
-        for (; i <= n - w; i += w)
-        {
-            acc = TOps.Add(acc, Term<TOps, TVec, T>(TOps.Load(in Unsafe.Add(ref zr, i)), TOps.Load(in Unsafe.Add(ref yr, i))));
-        }
-
-        T sum = TOps.Sum(acc);
-        for (; i < n; i++)
-        {
-            sum += Term<OpsScalar<T>, T, T>(Unsafe.Add(ref zr, i), Unsafe.Add(ref yr, i));
-        }
-
-        return sum;
+        return Reduction.Sum<Term, T>(default, z, y);
     }
 
     // y softplus(-z) + (1 - y) softplus(z), per element.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVec Term<TOps, TVec, T>(TVec z, TVec y)
-        where TOps : IVectorOps<TVec, T>
-        where TVec : struct
-        where T : unmanaged, IFloatingPointIeee754<T>
+    private readonly struct Term : IElementwiseOperator
     {
-        TVec zero = TOps.Zero;
-        TVec one = TOps.Create(T.One);
-        TVec t = TOps.Exp(TOps.Negate(TOps.Abs(z)));              // e^-|z| in (0, 1]
-        TVec u = TOps.Add(one, t);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TVec Invoke<TOps, TVec, T>(TVec z, TVec y)
+            where TOps : IVectorOps<TVec, T>
+            where TVec : struct
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            TVec zero = TOps.Zero;
+            TVec one = TOps.Create(T.One);
+            TVec t = TOps.Exp(TOps.Negate(TOps.Abs(z)));              // e^-|z| in (0, 1]
+            TVec u = TOps.Add(one, t);
 
-        // Goldberg: log(1 + t) = log(u) t / (u - 1), exact where u rounds to 1 (there t / (u - 1) is t / 0,
-        // which the select discards).
-        TVec log1p = TOps.SelectWhereEqual(u, one, t, TOps.Multiply(TOps.Log(u), TOps.Divide(t, TOps.Subtract(u, one))));
-        TVec softplusPos = TOps.Add(TOps.Max(z, zero), log1p);                 // softplus(z)  = -log(1 - h)
-        TVec softplusNeg = TOps.Add(TOps.Max(TOps.Negate(z), zero), log1p);    // softplus(-z) = -log(h)
-        return TOps.Add(TOps.Multiply(y, softplusNeg), TOps.Multiply(TOps.Subtract(one, y), softplusPos));
+            // Goldberg: log(1 + t) = log(u) t / (u - 1), exact where u rounds to 1 (there t / (u - 1) is t / 0,
+            // which the select discards).
+            TVec log1p = TOps.SelectWhereEqual(u, one, t, TOps.Multiply(TOps.Log(u), TOps.Divide(t, TOps.Subtract(u, one))));
+            TVec softplusPos = TOps.Add(TOps.Max(z, zero), log1p);                 // softplus(z)  = -log(1 - h)
+            TVec softplusNeg = TOps.Add(TOps.Max(TOps.Negate(z), zero), log1p);    // softplus(-z) = -log(h)
+            return TOps.Add(TOps.Multiply(y, softplusNeg), TOps.Multiply(TOps.Subtract(one, y), softplusPos));
+        }
     }
 }

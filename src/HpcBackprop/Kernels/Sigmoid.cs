@@ -12,13 +12,13 @@ internal static class Sigmoid
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         KernelArguments.CheckLength(a.Length, z.Length, nameof(a));
-        Elementwise.Map<Operator, T>(z, z, a);
+        Elementwise.Map<Operator, T>(default, z, z, a);
     }
 
     private readonly struct Operator : IElementwiseOperator
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TVec Invoke<TOps, TVec, T>(TVec x, TVec y)
+        public TVec Invoke<TOps, TVec, T>(TVec x, TVec y)
             where TOps : IVectorOps<TVec, T>
             where TVec : struct
             where T : unmanaged, IFloatingPointIeee754<T>

@@ -13,14 +13,14 @@ internal static class SigmoidGradientProduct
     {
         KernelArguments.CheckLength(a.Length, e.Length, nameof(a));
         KernelArguments.CheckLength(d.Length, e.Length, nameof(d));
-        Elementwise.Map<Operator, T>(e, a, d);
+        Elementwise.Map<Operator, T>(default, e, a, d);
     }
 
     // Evaluated as (e a)(1 - a), the order of the scalar definition, so every path rounds alike.
     private readonly struct Operator : IElementwiseOperator
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TVec Invoke<TOps, TVec, T>(TVec x, TVec y)
+        public TVec Invoke<TOps, TVec, T>(TVec x, TVec y)
             where TOps : IVectorOps<TVec, T>
             where TVec : struct
             where T : unmanaged, IFloatingPointIeee754<T>

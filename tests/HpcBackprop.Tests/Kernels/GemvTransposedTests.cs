@@ -14,10 +14,24 @@ public abstract class GemvTransposedTests<T>
 
     [Fact]
     public void Every_length_up_to_four_vectors_plus_three_is_right()
+        => KernelAssert.ForEachSweepLength<T>(n => Check(rows: 1 + (n % 7), n, count: 1 + (n % 6), offset: n % 5, seed: n));
+
+    // Each e[t, j] sums its rows in order of i with one FMA each, whether the examples come one per call or
+    // paired in a block: so a block must give exactly what one call per example gives.
+    [Property(MaxTest = 30)]
+    public void A_block_of_examples_gives_bit_for_bit_the_per_example_result(byte rows, ushort length, byte count, int seed)
     {
-        for (int n = 0; n <= KernelAssert.SweepLength<T>(); n++)
+        int r = rows % 13, n = length % 301, c = 2 + (count % 5), columns = n + 1;
+        var data = new TestData<T>(seed);
+        T[] theta = data.Slice(r * columns, 0, () => data.Value(allowHuge: true)).Span.ToArray();
+        T[] d = data.Slice(c * r, 0, () => data.Value(allowHuge: false)).Span.ToArray();
+        var block = new T[c * n];
+        GemvTransposed.Compute<T>(theta, r, columns, d, block, c);
+        for (int t = 0; t < c; t++)
         {
-            Check(rows: 1 + (n % 7), n, count: 1 + (n % 6), offset: n % 5, seed: n);
+            var single = new T[n];
+            GemvTransposed.Compute<T>(theta, r, columns, d.AsSpan(t * r, r), single, 1);
+            Assert.Equal(single, block.AsSpan(t * n, n).ToArray());
         }
     }
 

@@ -14,12 +14,7 @@ public abstract class GemvWithBiasTests<T>
 
     [Fact]
     public void Every_length_up_to_four_vectors_plus_three_is_right()
-    {
-        for (int n = 0; n <= KernelAssert.SweepLength<T>(); n++)
-        {
-            Check(rows: 1 + (n % 7), n, count: 1 + (n % 6), offset: n % 5, seed: n);
-        }
-    }
+        => KernelAssert.ForEachSweepLength<T>(n => Check(rows: 1 + (n % 7), n, count: 1 + (n % 6), offset: n % 5, seed: n));
 
     [Property(MaxTest = 30)]
     public void A_block_of_examples_gives_bit_for_bit_the_per_example_result(byte rows, ushort length, byte count, int seed)

@@ -146,7 +146,14 @@ internal static class KernelAssert
             $"{what}: kernel {actual:R}, naive {expected:R}, |difference| {difference:R} > bound {bound:R}");
     }
 
-    /// <summary>Lengths 0 .. 4 x width + 3 for the widest path (512 bits), so every path's tails are swept.</summary>
-    public static int SweepLength<T>()
-        where T : unmanaged => (4 * 64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) + 3;
+    /// <summary>Runs <paramref name="check"/> for every length 0 .. 4 x width + 3 of the widest path (512 bits), so every path's tails are swept.</summary>
+    public static void ForEachSweepLength<T>(Action<int> check)
+        where T : unmanaged
+    {
+        int longest = (4 * 64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) + 3;
+        for (int n = 0; n <= longest; n++)
+        {
+            check(n);
+        }
+    }
 }

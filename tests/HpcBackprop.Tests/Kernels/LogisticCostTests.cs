@@ -23,12 +23,7 @@ public abstract class LogisticCostTests<T>
 
     [Fact]
     public void Every_length_up_to_four_vectors_plus_three_is_right()
-    {
-        for (int n = 0; n <= KernelAssert.SweepLength<T>(); n++)
-        {
-            Check(n, n % 5, seed: n);
-        }
-    }
+        => KernelAssert.ForEachSweepLength<T>(n => Check(n, n % 5, seed: n));
 
     // Saturated units: h = g(z) rounds to exactly 0 or 1, where the literal log(1 - h) or log h is -infinity;
     // the stable form must give a finite cost equal to a high-precision evaluation.

@@ -14,12 +14,7 @@ public abstract class RankOneUpdateTests<T>
 
     [Fact]
     public void Every_length_up_to_four_vectors_plus_three_is_right()
-    {
-        for (int n = 0; n <= KernelAssert.SweepLength<T>(); n++)
-        {
-            Check(rows: 1 + (n % 7), n, count: 1 + (n % 6), offset: n % 5, seed: n);
-        }
-    }
+        => KernelAssert.ForEachSweepLength<T>(n => Check(rows: 1 + (n % 7), n, count: 1 + (n % 6), offset: n % 5, seed: n));
 
     // Each Delta entry receives its terms in example order, one FMA each, whatever the block: so a block of
     // examples must give exactly what one call per example gives.

@@ -14,12 +14,7 @@ public abstract class SigmoidGradientProductTests<T>
 
     [Fact]
     public void Every_length_up_to_four_vectors_plus_three_is_right()
-    {
-        for (int n = 0; n <= KernelAssert.SweepLength<T>(); n++)
-        {
-            Check(n, n % 5, inPlace: n % 2 == 0, seed: n);
-        }
-    }
+        => KernelAssert.ForEachSweepLength<T>(n => Check(n, n % 5, inPlace: n % 2 == 0, seed: n));
 
     [Fact]
     public void Mismatched_lengths_throw_before_writing()
