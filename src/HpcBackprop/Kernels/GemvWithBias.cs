@@ -45,32 +45,52 @@ internal static class GemvWithBias
         ref T th = ref MemoryMarshal.GetReference(theta);
         ref T xs = ref MemoryMarshal.GetReference(x);
         ref T zs = ref MemoryMarshal.GetReference(z);
-        for (int i = 0; i < rows; i += 4)
+        int i = 0;
+        for (; i + 4 <= rows; i += 4)
         {
-            int t = 0;
-            for (; t + 2 <= count; t += 2)
-            {
-                Tile<TOps, TVec, T, Count2>(ref th, rows, columns, i, ref xs, t, ref zs);
-            }
+            Rows<TOps, TVec, T, Count4>(ref th, rows, columns, i, ref xs, count, ref zs);
+        }
 
-            if (t < count)
-            {
-                Tile<TOps, TVec, T, Count1>(ref th, rows, columns, i, ref xs, t, ref zs);
-            }
+        switch (rows - i)
+        {
+            case 1: Rows<TOps, TVec, T, Count1>(ref th, rows, columns, i, ref xs, count, ref zs); break;
+            case 2: Rows<TOps, TVec, T, Count2>(ref th, rows, columns, i, ref xs, count, ref zs); break;
+            case 3: Rows<TOps, TVec, T, Count3>(ref th, rows, columns, i, ref xs, count, ref zs); break;
+            default: break;
         }
     }
 
-    // z[t0 .. t0 + TExamples - 1, row0 .. row0 + 3] (rows past the end are computed from the last row again
-    // and not stored, so a partial group needs no second kernel).
-    private static void Tile<TOps, TVec, T, TExamples>(ref T theta, int rows, int columns, int row0, ref T x, int t0, ref T z)
+    // Rows row0 .. row0 + TRows - 1 for every example, two at a time: the group's weights stay in L1.
+    private static void Rows<TOps, TVec, T, TRows>(ref T theta, int rows, int columns, int row0, ref T x, int count, ref T z)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TRows : IStaticCount
+    {
+        int t = 0;
+        for (; t + 2 <= count; t += 2)
+        {
+            Tile<TOps, TVec, T, TRows, Count2>(ref theta, rows, columns, row0, ref x, t, ref z);
+        }
+
+        if (t < count)
+        {
+            Tile<TOps, TVec, T, TRows, Count1>(ref theta, rows, columns, row0, ref x, t, ref z);
+        }
+    }
+
+    // z[t0 .. t0 + TExamples - 1, row0 .. row0 + TRows - 1]. The accumulators of rows past TRows are folded
+    // away by the JIT (their refs repeat the last row, never read).
+    private static void Tile<TOps, TVec, T, TRows, TExamples>(ref T theta, int rows, int columns, int row0, ref T x, int t0, ref T z)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TRows : IStaticCount
         where TExamples : IStaticCount
     {
         int n = columns - 1;
         int w = TOps.Count;
-        int valid = Math.Min(4, rows - row0);
+        int valid = TRows.Value;                                                              // a constant per instantiation
         ref T r0 = ref Unsafe.Add(ref theta, (row0 * columns) + 1);                           // Theta[row0, 1]
         ref T r1 = ref Unsafe.Add(ref theta, ((row0 + Math.Min(1, valid - 1)) * columns) + 1);
         ref T r2 = ref Unsafe.Add(ref theta, ((row0 + Math.Min(2, valid - 1)) * columns) + 1);
@@ -88,15 +108,26 @@ internal static class GemvWithBias
             TVec c = TOps.Load(in Unsafe.Add(ref r0, j));
             s00 = TOps.MultiplyAdd(c, v0, s00);
             s01 = TExamples.Value > 1 ? TOps.MultiplyAdd(c, v1, s01) : s01;
-            c = TOps.Load(in Unsafe.Add(ref r1, j));
-            s10 = TOps.MultiplyAdd(c, v0, s10);
-            s11 = TExamples.Value > 1 ? TOps.MultiplyAdd(c, v1, s11) : s11;
-            c = TOps.Load(in Unsafe.Add(ref r2, j));
-            s20 = TOps.MultiplyAdd(c, v0, s20);
-            s21 = TExamples.Value > 1 ? TOps.MultiplyAdd(c, v1, s21) : s21;
-            c = TOps.Load(in Unsafe.Add(ref r3, j));
-            s30 = TOps.MultiplyAdd(c, v0, s30);
-            s31 = TExamples.Value > 1 ? TOps.MultiplyAdd(c, v1, s31) : s31;
+            if (TRows.Value > 1)
+            {
+                c = TOps.Load(in Unsafe.Add(ref r1, j));
+                s10 = TOps.MultiplyAdd(c, v0, s10);
+                s11 = TExamples.Value > 1 ? TOps.MultiplyAdd(c, v1, s11) : s11;
+            }
+
+            if (TRows.Value > 2)
+            {
+                c = TOps.Load(in Unsafe.Add(ref r2, j));
+                s20 = TOps.MultiplyAdd(c, v0, s20);
+                s21 = TExamples.Value > 1 ? TOps.MultiplyAdd(c, v1, s21) : s21;
+            }
+
+            if (TRows.Value > 3)
+            {
+                c = TOps.Load(in Unsafe.Add(ref r3, j));
+                s30 = TOps.MultiplyAdd(c, v0, s30);
+                s31 = TExamples.Value > 1 ? TOps.MultiplyAdd(c, v1, s31) : s31;
+            }
         }
 
         ref T z0 = ref Unsafe.Add(ref z, (t0 * rows) + row0);                                 // z[t0, row0]
