@@ -24,6 +24,10 @@ dotnet build -c Release || { echo "build failed" >&2; exit 1; }
 # the guard then checks it took the widest accelerated width, and logs which.)
 if grep -qw avx2 /proc/cpuinfo 2>/dev/null; then without_avx512=Vector256; else without_avx512=Vector128; fi
 
+# Each run sets its own knob; none may leak in from the caller's environment.
+unset HPCBACKPROP_SIMD HPCBACKPROP_EXPECT_SIMD DOTNET_EnableAVX DOTNET_EnableAVX2 DOTNET_EnableAVX512 \
+  DOTNET_EnableHWIntrinsic DOTNET_PreferredVectorBitWidth
+
 failed=()
 # run NAME EXPECTED [VAR=VALUE ...]
 run() {

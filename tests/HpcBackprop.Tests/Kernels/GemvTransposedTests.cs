@@ -25,14 +25,7 @@ public abstract class GemvTransposedTests<T>
         var data = new TestData<T>(seed);
         T[] theta = data.Slice(r * columns, 0, () => data.Value(allowHuge: true)).Span.ToArray();
         T[] d = data.Slice(c * r, 0, () => data.Value(allowHuge: false)).Span.ToArray();
-        var block = new T[c * n];
-        GemvTransposed.Compute<T>(theta, r, columns, d, block, c);
-        for (int t = 0; t < c; t++)
-        {
-            var single = new T[n];
-            GemvTransposed.Compute<T>(theta, r, columns, d.AsSpan(t * r, r), single, 1);
-            Assert.Equal(single, block.AsSpan(t * n, n).ToArray());
-        }
+        KernelAssert.BlockEqualsSingles<T>(d, r, n, c, (ds, es, k) => GemvTransposed.Compute<T>(theta, r, columns, ds, es, k));
     }
 
     [Fact]

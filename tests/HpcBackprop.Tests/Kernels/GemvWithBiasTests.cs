@@ -23,14 +23,7 @@ public abstract class GemvWithBiasTests<T>
         var data = new TestData<T>(seed);
         T[] theta = data.Slice(r * columns, 0, () => data.Value(allowHuge: true)).Span.ToArray();
         T[] x = data.Slice(c * n, 0, () => data.Value(allowHuge: false)).Span.ToArray();
-        var block = new T[c * r];
-        GemvWithBias.Compute<T>(theta, r, columns, x, block, c);
-        for (int t = 0; t < c; t++)
-        {
-            var single = new T[r];
-            GemvWithBias.Compute<T>(theta, r, columns, x.AsSpan(t * n, n), single, 1);
-            Assert.Equal(single, block.AsSpan(t * r, r).ToArray());
-        }
+        KernelAssert.BlockEqualsSingles<T>(x, n, r, c, (xs, zs, k) => GemvWithBias.Compute<T>(theta, r, columns, xs, zs, k));
     }
 
     [Fact]

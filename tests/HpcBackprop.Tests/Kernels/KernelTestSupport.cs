@@ -135,9 +135,28 @@ internal sealed class Slice<T>(T[] buffer, int offset, int length)
     public void AssertUnchanged() => Assert.Equal(_original, buffer);
 }
 
+/// <summary>A kernel applied to a block of <paramref name="count"/> examples: input and output hold one row per example.</summary>
+internal delegate void BlockKernel<T>(ReadOnlySpan<T> input, Span<T> output, int count);
+
 /// <summary>Shared assertions.</summary>
 internal static class KernelAssert
 {
+    /// <summary>
+    /// Asserts that <paramref name="kernel"/> on a block of examples gives, bit for bit, what it gives on each
+    /// example alone (so the engine's block size cannot change its results).
+    /// </summary>
+    public static void BlockEqualsSingles<T>(T[] input, int inputPerExample, int outputPerExample, int count, BlockKernel<T> kernel)
+    {
+        var block = new T[count * outputPerExample];
+        kernel(input, block, count);
+        for (int t = 0; t < count; t++)
+        {
+            var single = new T[outputPerExample];
+            kernel(input.AsSpan(t * inputPerExample, inputPerExample), single, 1);
+            Assert.Equal(single, block.AsSpan(t * outputPerExample, outputPerExample).ToArray());
+        }
+    }
+
     public static void Within(double actual, double expected, double bound, string what)
     {
         double difference = Math.Abs(actual - expected);
