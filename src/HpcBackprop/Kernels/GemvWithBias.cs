@@ -18,8 +18,10 @@ internal static class GemvWithBias
     /// each load of x serves the 4 rows, each load of Theta serves the 2 examples, and the 8 accumulators
     /// (one horizontal sum each at the end) keep both FMA pipes busy within the 16 registers of AVX2. The
     /// block's example pairs run inside each group of 4 rows, so that group's weights come from L1 after
-    /// the first pair: Theta streams from L2 once per block, not once per example. The dot products' tails
-    /// are added element by element after the horizontal sum, in a fixed order, never overlapped.
+    /// the first pair: Theta streams from L2 once per block, not once per example. (Four examples per tile
+    /// would need 16 accumulators and spill on AVX2.) The dot products' tails are added element by element
+    /// after the horizontal sum, in a fixed order, never overlapped. Every z[t, i] is summed the same way
+    /// whatever tile computes it, so a block of examples gives bit for bit the per-example result.
     /// </remarks>
     public static void Compute<T>(ReadOnlySpan<T> theta, int rows, int columns, ReadOnlySpan<T> x, Span<T> z, int count)
         where T : unmanaged, IFloatingPointIeee754<T>
