@@ -50,11 +50,17 @@ internal static class Elementwise
         int w = TOps.Count;
         if (n < w)
         {
-            // Shorter than one vector: element by element. For OpsScalar itself that is n == 0, where
-            // recursing again would never end.
+            // Shorter than one vector: through one vector's worth of stack, so every element takes the vector
+            // path whatever the length (vector and scalar exp may differ in the last bit; a layer's activations
+            // must not change with the number of examples in a block). The padding lanes compute op(0, 0).
             if (n > 0)
             {
-                Run<TOp, OpsScalar<T>, T, T>(op, x, y, destination);
+                Span<T> buffer = stackalloc T[3 * w];
+                buffer.Clear();
+                x.CopyTo(buffer);
+                y.CopyTo(buffer[w..]);
+                TOps.Store(op.Invoke<TOps, TVec, T>(TOps.Load(in buffer[0]), TOps.Load(in buffer[w])), ref buffer[2 * w]);
+                buffer.Slice(2 * w, n).CopyTo(destination);
             }
 
             return;

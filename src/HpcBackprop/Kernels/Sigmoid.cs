@@ -8,6 +8,12 @@ namespace HpcBackprop.Kernels;
 internal static class Sigmoid
 {
     /// <summary>a[i] = 1 / (1 + e^-z[i]); <paramref name="a"/> may be <paramref name="z"/> itself (not a shifted overlap).</summary>
+    /// <remarks>
+    /// Every element goes through the vector exp, spans shorter than a vector included, so its value does not
+    /// depend on the span's length (the number of examples in a block). One exception, from .NET's vector Exp:
+    /// when e^-z overflows or underflows in any lane, the whole vector is evaluated with the scalar exp, which
+    /// can move the other lanes by an ulp.
+    /// </remarks>
     public static void Compute<T>(ReadOnlySpan<T> z, Span<T> a)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
