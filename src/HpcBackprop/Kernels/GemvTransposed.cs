@@ -1,4 +1,7 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using HpcBackprop.Kernels.Simd;
 
 namespace HpcBackprop.Kernels;
 
@@ -9,26 +12,49 @@ internal static class GemvTransposed
     /// theta is rows x columns row-major; d is count x rows; e is count x (columns - 1):
     /// e[t, j] = sum_i theta[i, j + 1] d[t, i].
     /// </summary>
+    /// <remarks>
+    /// Row-major Theta makes this a sum of scaled rows: e[t, :] = sum_i d[t, i] Theta[i, 1:]. One pass
+    /// (<see cref="FusedAxpy"/>) fuses four rows of Theta into the e rows of two examples, so each load of
+    /// Theta serves both, and each e chunk is loaded and stored once per four rows; the terms are added in
+    /// order of i.
+    /// </remarks>
     public static void Compute<T>(ReadOnlySpan<T> theta, int rows, int columns, ReadOnlySpan<T> d, Span<T> e, int count)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        KernelArguments.CheckCount(count, nameof(count));
         KernelArguments.CheckMatrix(theta.Length, rows, columns, nameof(theta));
         KernelArguments.CheckLength(d.Length, count * rows, nameof(d));
         KernelArguments.CheckLength(e.Length, count * (columns - 1), nameof(e));
+        switch (SimdPath.Active)
+        {
+            case SimdWidth.Vector512: Run<Ops512<T>, Vector512<T>, T>(theta, rows, columns, d, e, count); break;
+            case SimdWidth.Vector256: Run<Ops256<T>, Vector256<T>, T>(theta, rows, columns, d, e, count); break;
+            case SimdWidth.Vector128: Run<Ops128<T>, Vector128<T>, T>(theta, rows, columns, d, e, count); break;
+            default: Run<OpsScalar<T>, T, T>(theta, rows, columns, d, e, count); break;
+        }
+    }
+
+    private static void Run<TOps, TVec, T>(ReadOnlySpan<T> theta, int rows, int columns, ReadOnlySpan<T> d, Span<T> e, int count)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         int n = columns - 1;
         e.Clear();
-        for (int t = 0; t < count; t++)
+        if (n == 0 || rows == 0)
         {
-            Span<T> et = e.Slice(t * n, n);
-            for (int i = 0; i < rows; i++)
-            {
-                T di = d[(t * rows) + i];
-                ReadOnlySpan<T> row = theta.Slice((i * columns) + 1, n);
-                for (int j = 0; j < n; j++)
-                {
-                    et[j] += row[j] * di;
-                }
-            }
+            return;
+        }
+
+        // e[t, :] = sum_i d[t, i] Theta[i, 1:], two examples per pass: the targets are the examples' rows
+        // of e (n apart), the terms the rows of Theta (columns apart, from Theta[0, 1]), and the scalar for
+        // example t and row i is d[t, i] (targets rows apart, terms 1 apart).
+        if (count > 0)
+        {
+            FusedAxpy.Run<TOps, TVec, T>(
+                ref MemoryMarshal.GetReference(e), n, count, n,
+                in theta[1], columns,
+                in MemoryMarshal.GetReference(d), rows, 1, rows);
         }
     }
 }

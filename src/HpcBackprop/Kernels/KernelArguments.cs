@@ -19,6 +19,15 @@ internal static class KernelArguments
         }
     }
 
+    /// <summary>A block of examples may be empty but not negative (a negative count times 0 would pass the length checks).</summary>
+    public static void CheckCount(int count, string paramName)
+    {
+        if (count < 0)
+        {
+            throw new ArgumentException($"Expected a count >= 0; got {count}.", paramName);
+        }
+    }
+
     private static void Throw(int actual, int expected, string paramName)
         => throw new ArgumentException($"Expected {expected} elements; got {actual}.", paramName);
 }

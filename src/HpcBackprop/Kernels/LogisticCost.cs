@@ -1,4 +1,8 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using HpcBackprop.Kernels.Simd;
 
 namespace HpcBackprop.Kernels;
 
@@ -16,28 +20,34 @@ namespace HpcBackprop.Kernels;
 internal static class LogisticCost
 {
     /// <summary>The sum over i of y[i] softplus(-z[i]) + (1 - y[i]) softplus(z[i]).</summary>
+    /// <remarks>Summed in a fixed order for a given length and width, no lane counted twice (see <see cref="Reduction"/>).</remarks>
     public static T Sum<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         KernelArguments.CheckLength(y.Length, z.Length, nameof(y));
-        T sum = T.Zero;
-        for (int i = 0; i < z.Length; i++)
-        {
-            T zi = z[i];
-            T l = Log1P(T.Exp(-T.Abs(zi)));
-            T softplusPos = T.Max(zi, T.Zero) + l;  // softplus(z)  = -log(1 - h)
-            T softplusNeg = T.Max(-zi, T.Zero) + l; // softplus(-z) = -log(h)
-            sum += (y[i] * softplusNeg) + ((T.One - y[i]) * softplusPos);
-        }
-
-        return sum;
+        return Reduction.Sum<Term, T>(default, z, y);
     }
 
-    /// <summary>log(1 + t) for t in [0, 1], accurate for tiny t.</summary>
-    internal static T Log1P<T>(T t)
-        where T : IFloatingPointIeee754<T>
+    // y softplus(-z) + (1 - y) softplus(z), per element.
+    private readonly struct Term : IElementwiseOperator
     {
-        T u = T.One + t;
-        return u == T.One ? t : T.Log(u) * (t / (u - T.One));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TVec Invoke<TOps, TVec, T>(TVec z, TVec y)
+            where TOps : IVectorOps<TVec, T>
+            where TVec : struct
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            TVec zero = TOps.Zero;
+            TVec one = TOps.Create(T.One);
+            TVec t = TOps.Exp(TOps.Negate(TOps.Abs(z)));              // e^-|z| in (0, 1]
+            TVec u = TOps.Add(one, t);
+
+            // Goldberg: log(1 + t) = log(u) t / (u - 1), exact where u rounds to 1 (there t / (u - 1) is t / 0,
+            // which the select discards).
+            TVec log1p = TOps.SelectWhereEqual(u, one, t, TOps.Multiply(TOps.Log(u), TOps.Divide(t, TOps.Subtract(u, one))));
+            TVec softplusPos = TOps.Add(TOps.Max(z, zero), log1p);                 // softplus(z)  = -log(1 - h)
+            TVec softplusNeg = TOps.Add(TOps.Max(TOps.Negate(z), zero), log1p);    // softplus(-z) = -log(h)
+            return TOps.Add(TOps.Multiply(y, softplusNeg), TOps.Multiply(TOps.Subtract(one, y), softplusPos));
+        }
     }
 }

@@ -1,7 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using HpcBackprop.Kernels.Simd;
 
 namespace HpcBackprop.Kernels;
@@ -10,53 +8,29 @@ namespace HpcBackprop.Kernels;
 internal static class Sigmoid
 {
     /// <summary>a[i] = 1 / (1 + e^-z[i]); <paramref name="a"/> may be <paramref name="z"/> itself (not a shifted overlap).</summary>
+    /// <remarks>
+    /// Every element goes through the vector exp, spans shorter than a vector included, so its value does not
+    /// depend on the span's length (the number of examples in a block). One exception, from .NET's vector Exp:
+    /// when e^-z overflows or underflows in any lane, the whole vector is evaluated with the scalar exp, which
+    /// can move the other lanes by an ulp.
+    /// </remarks>
     public static void Compute<T>(ReadOnlySpan<T> z, Span<T> a)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         KernelArguments.CheckLength(a.Length, z.Length, nameof(a));
-        switch (SimdPath.Active)
-        {
-            case SimdWidth.Vector512: Run<Ops512<T>, Vector512<T>, T>(z, a); break;
-            case SimdWidth.Vector256: Run<Ops256<T>, Vector256<T>, T>(z, a); break;
-            case SimdWidth.Vector128: Run<Ops128<T>, Vector128<T>, T>(z, a); break;
-            default: Run<OpsScalar<T>, T, T>(z, a); break;
-        }
+        Elementwise.Map<Operator, T>(default, z, z, a);
     }
 
-    private static void Run<TOps, TVec, T>(ReadOnlySpan<T> z, Span<T> a)
-        where TOps : IVectorOps<TVec, T>
-        where TVec : struct
-        where T : unmanaged, IFloatingPointIeee754<T>
+    private readonly struct Operator : IElementwiseOperator
     {
-        int n = z.Length;
-        int w = TOps.Count;
-        if (n < w)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TVec Invoke<TOps, TVec, T>(TVec x, TVec y)
+            where TOps : IVectorOps<TVec, T>
+            where TVec : struct
+            where T : unmanaged, IFloatingPointIeee754<T>
         {
-            Run<OpsScalar<T>, T, T>(z, a);
-            return;
+            TVec one = TOps.Create(T.One);
+            return TOps.Divide(one, TOps.Add(one, TOps.Exp(TOps.Negate(x))));
         }
-
-        ref readonly T zr = ref MemoryMarshal.GetReference(z);
-        ref T ar = ref MemoryMarshal.GetReference(a);
-
-        // The last full vector is computed from the original input before the loop and stored after it,
-        // so the overlapping tail is right even when a and z are the same span.
-        TVec last = Apply<TOps, TVec, T>(TOps.Load(in Unsafe.Add(ref Unsafe.AsRef(in zr), n - w)));
-        for (int i = 0; i <= n - w; i += w)
-        {
-            TOps.Store(Apply<TOps, TVec, T>(TOps.Load(in Unsafe.Add(ref Unsafe.AsRef(in zr), i))), ref Unsafe.Add(ref ar, i));
-        }
-
-        TOps.Store(last, ref Unsafe.Add(ref ar, n - w));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVec Apply<TOps, TVec, T>(TVec z)
-        where TOps : IVectorOps<TVec, T>
-        where TVec : struct
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        TVec one = TOps.Create(T.One);
-        return TOps.Divide(one, TOps.Add(one, TOps.Exp(TOps.Negate(z))));
     }
 }

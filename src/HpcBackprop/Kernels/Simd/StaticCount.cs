@@ -1,0 +1,35 @@
+namespace HpcBackprop.Kernels.Simd;
+
+/// <summary>
+/// A compile-time count (1 to 4) of the terms, rows or examples one pass of a micro-kernel serves. A kernel
+/// takes it as a generic struct argument and tests <c>TCount.Value</c> in its body; the JIT specializes
+/// each instantiation and folds those tests, so one loop serves every count without dead work.
+/// </summary>
+internal interface IStaticCount
+{
+    static abstract int Value { get; }
+}
+
+/// <summary>One per pass.</summary>
+internal readonly struct Count1 : IStaticCount
+{
+    public static int Value => 1;
+}
+
+/// <summary>Two per pass.</summary>
+internal readonly struct Count2 : IStaticCount
+{
+    public static int Value => 2;
+}
+
+/// <summary>Three per pass.</summary>
+internal readonly struct Count3 : IStaticCount
+{
+    public static int Value => 3;
+}
+
+/// <summary>Four per pass.</summary>
+internal readonly struct Count4 : IStaticCount
+{
+    public static int Value => 4;
+}
