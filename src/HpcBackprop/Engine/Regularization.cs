@@ -1,4 +1,5 @@
 using System.Numerics;
+using HpcBackprop.Kernels;
 
 namespace HpcBackprop.Engine;
 
@@ -33,7 +34,7 @@ internal static class Regularization
                 ReadOnlySpan<T> theta = parameters.Slice(layout.ThetaOffset(l), rows * columns);
                 for (int i = 0; i < rows; i++)
                 {
-                    squares += SumOfSquares(theta.Slice((i * columns) + 1, columns - 1));
+                    squares += SumOfSquares.Compute(theta.Slice((i * columns) + 1, columns - 1)); // j >= 1 only
                 }
             }
         }
@@ -48,36 +49,21 @@ internal static class Regularization
 
         if (!gradient.IsEmpty)
         {
+            // D = (1/m) Delta + (lambda/m) Theta in one pass per matrix, then the bias column, which is not regularized.
             T invM = T.One / mT;
             T scale = lambda / mT;
             for (int l = 0; l < layout.ThetaCount; l++)
             {
                 int rows = layout.ThetaRows(l), columns = layout.ThetaColumns(l);
-                int offset = layout.ThetaOffset(l);
+                int offset = layout.ThetaOffset(l), length = rows * columns;
+                ScaledSum.Compute(invM, delta.Slice(offset, length), scale, parameters.Slice(offset, length), gradient.Slice(offset, length));
                 for (int i = 0; i < rows; i++)
                 {
-                    int rowStart = offset + (i * columns);
-                    gradient[rowStart] = delta[rowStart] * invM;
-                    for (int c = 1; c < columns; c++)
-                    {
-                        gradient[rowStart + c] = (delta[rowStart + c] * invM) + (scale * parameters[rowStart + c]);
-                    }
+                    gradient[offset + (i * columns)] = delta[offset + (i * columns)] * invM;
                 }
             }
         }
 
         return j;
-    }
-
-    private static T SumOfSquares<T>(ReadOnlySpan<T> values)
-        where T : IFloatingPointIeee754<T>
-    {
-        T sum = T.Zero;
-        foreach (T v in values)
-        {
-            sum += v * v;
-        }
-
-        return sum;
     }
 }
