@@ -1,0 +1,305 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Text.Json;
+
+namespace HpcBackprop.Benchmarks.Infrastructure;
+
+/// <summary>
+/// This machine's measured ceilings, probed by the suite before the benchmarks (once per run) so that every
+/// "% of peak" is of the machine the numbers came from, not of a figure copied from another machine.
+/// </summary>
+/// <remarks>
+/// FMA peak: 12 independent vector accumulators per thread (enough to cover a 4-cycle FMA latency on two
+/// pipes), <c>acc = acc * a + b</c> in a loop; flops = iterations x 12 x lanes x 2. Bandwidth: a vectorized
+/// sum with 8 accumulators over an array of the given size, repeated; bytes = passes x size. Each figure is
+/// the median of 7 timed repetitions after a warmup, on one thread (per core).
+/// </remarks>
+public sealed record MachinePeak
+{
+    /// <summary>The probe of this run, set by Program in the host process before the benchmarks run.</summary>
+    public static MachinePeak? Current { get; set; }
+
+    /// <summary>The file name, in the run's results folder.</summary>
+    public const string FileName = "machine-peak.json";
+
+    /// <summary>When it was probed (UTC, ISO 8601).</summary>
+    public required string ProbedAtUtc { get; init; }
+
+    /// <summary>CPU model name as the OS reports it.</summary>
+    public required string Cpu { get; init; }
+
+    /// <summary>Logical processors.</summary>
+    public required int LogicalCores { get; init; }
+
+    /// <summary>Widest accelerated vector width in bits (512, 256, 128).</summary>
+    public required int VectorBits { get; init; }
+
+    /// <summary>L1d, L2, L3 sizes in bytes (0 when unknown).</summary>
+    public required long[] CacheBytes { get; init; }
+
+    /// <summary>Per-core FMA peak in GFLOP/s, keyed like "float256", "double512".</summary>
+    public required Dictionary<string, double> FmaGflops { get; init; }
+
+    /// <summary>Single-thread read bandwidth in GB/s, keyed "L1", "L2", "L3", "Memory".</summary>
+    public required Dictionary<string, double> ReadGBps { get; init; }
+
+    /// <summary>Array sizes (bytes) the bandwidth probes used, same keys as <see cref="ReadGBps"/>.</summary>
+    public required Dictionary<string, long> ReadProbeBytes { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>The per-core FMA peak of the widest accelerated width for an element type.</summary>
+    public double FmaPeak(int elementBytes)
+    {
+        string prefix = elementBytes == sizeof(float) ? "float" : "double";
+        return FmaGflops.TryGetValue(prefix + VectorBits, out double g) ? g : FmaGflops.GetValueOrDefault(prefix + "256", double.NaN);
+    }
+
+    /// <summary>The bandwidth ceiling for a working set: the smallest probed level that holds it.</summary>
+    public (string Level, double GBps) BandwidthFor(double workingSetBytes)
+    {
+        string level = workingSetBytes <= CacheBytes[0] ? "L1"
+            : workingSetBytes <= CacheBytes[1] ? "L2"
+            : workingSetBytes <= CacheBytes[2] / 2 ? "L3"
+            : "Memory";
+        return (level, ReadGBps[level]);
+    }
+
+    /// <summary>Writes the JSON file.</summary>
+    public void Save(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+    }
+
+    /// <summary>Reads the JSON file, or null if it is missing.</summary>
+    public static MachinePeak? Load(string path)
+        => File.Exists(path) ? JsonSerializer.Deserialize<MachinePeak>(File.ReadAllText(path), Json) : null;
+
+    /// <summary>Runs the probes (a few seconds; run it when the machine is otherwise idle).</summary>
+    public static MachinePeak Probe()
+    {
+        long[] caches = CacheSizes();
+        var fma = new Dictionary<string, double>
+        {
+            ["float256"] = Median(() => FmaProbe256<float, FmaFloat>()),
+            ["double256"] = Median(() => FmaProbe256<double, FmaDouble>()),
+        };
+        if (Vector512.IsHardwareAccelerated)
+        {
+            fma["float512"] = Median(() => FmaProbe512<float, FmaFloat>());
+            fma["double512"] = Median(() => FmaProbe512<double, FmaDouble>());
+        }
+
+        // 16 KiB and 256 KiB sit well inside the L1d and L2 of any current x64 core; the L3 probe takes a
+        // quarter of the reported L3 (it is shared); memory is 256 MiB, far beyond any L3 here.
+        var sizes = new Dictionary<string, long>
+        {
+            ["L1"] = 16L << 10,
+            ["L2"] = 256L << 10,
+            ["L3"] = Math.Max(2L << 20, caches[2] / 4),
+            ["Memory"] = 256L << 20,
+        };
+        var bandwidth = sizes.ToDictionary(kv => kv.Key, kv => ReadBandwidth(kv.Value));
+        return new MachinePeak
+        {
+            ProbedAtUtc = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+            Cpu = CpuName(),
+            LogicalCores = Environment.ProcessorCount,
+            VectorBits = Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 128,
+            CacheBytes = caches,
+            FmaGflops = fma,
+            ReadGBps = bandwidth,
+            ReadProbeBytes = sizes,
+        };
+    }
+
+    private static double Median(Func<double> probe)
+    {
+        probe();
+        double[] runs = Enumerable.Range(0, 7).Select(_ => probe()).Order().ToArray();
+        return Math.Round(runs[runs.Length / 2], 2);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static double FmaProbe256<T, TFma>()
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        where TFma : IFma<T>
+    {
+        Vector256<T> a = Vector256.Create(T.CreateTruncating(0.999999)), b = Vector256.Create(T.CreateTruncating(1e-7));
+        Vector256<T> c0 = b, c1 = b, c2 = b, c3 = b, c4 = b, c5 = b, c6 = b, c7 = b, c8 = b, c9 = b, c10 = b, c11 = b;
+        const int Iterations = 2_000_000;
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < Iterations; i++)
+        {
+            c0 = TFma.Fma(c0, a, b); c1 = TFma.Fma(c1, a, b);
+            c2 = TFma.Fma(c2, a, b); c3 = TFma.Fma(c3, a, b);
+            c4 = TFma.Fma(c4, a, b); c5 = TFma.Fma(c5, a, b);
+            c6 = TFma.Fma(c6, a, b); c7 = TFma.Fma(c7, a, b);
+            c8 = TFma.Fma(c8, a, b); c9 = TFma.Fma(c9, a, b);
+            c10 = TFma.Fma(c10, a, b); c11 = TFma.Fma(c11, a, b);
+        }
+
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        Sink = double.CreateTruncating(Vector256.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11));
+        return (double)Iterations * 12 * Vector256<T>.Count * 2 / seconds / 1e9;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static double FmaProbe512<T, TFma>()
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        where TFma : IFma<T>
+    {
+        Vector512<T> a = Vector512.Create(T.CreateTruncating(0.999999)), b = Vector512.Create(T.CreateTruncating(1e-7));
+        Vector512<T> c0 = b, c1 = b, c2 = b, c3 = b, c4 = b, c5 = b, c6 = b, c7 = b, c8 = b, c9 = b, c10 = b, c11 = b;
+        const int Iterations = 2_000_000;
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < Iterations; i++)
+        {
+            c0 = TFma.Fma(c0, a, b); c1 = TFma.Fma(c1, a, b);
+            c2 = TFma.Fma(c2, a, b); c3 = TFma.Fma(c3, a, b);
+            c4 = TFma.Fma(c4, a, b); c5 = TFma.Fma(c5, a, b);
+            c6 = TFma.Fma(c6, a, b); c7 = TFma.Fma(c7, a, b);
+            c8 = TFma.Fma(c8, a, b); c9 = TFma.Fma(c9, a, b);
+            c10 = TFma.Fma(c10, a, b); c11 = TFma.Fma(c11, a, b);
+        }
+
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        Sink = double.CreateTruncating(Vector512.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11));
+        return (double)Iterations * 12 * Vector512<T>.Count * 2 / seconds / 1e9;
+    }
+
+    private static double ReadBandwidth(long bytes)
+    {
+        float[] data = GC.AllocateUninitializedArray<float>((int)(bytes / sizeof(float)), pinned: true);
+        data.AsSpan().Fill(1f);
+
+        // About 64 MiB read per timed repetition, at least one pass.
+        int passes = (int)Math.Max(1, (64L << 20) / bytes);
+        return Median(() =>
+        {
+            long start = Stopwatch.GetTimestamp();
+            float s = 0;
+            for (int p = 0; p < passes; p++)
+            {
+                s += Sum(data);
+            }
+
+            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            Sink = s;
+            return (double)passes * bytes / seconds / 1e9;
+        });
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float Sum(float[] data)
+    {
+        ref float r = ref MemoryMarshal.GetArrayDataReference(data);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            int w = Vector512<float>.Count;
+            for (int i = 0; i <= data.Length - (4 * w); i += 4 * w)
+            {
+                s0 += Vector512.LoadUnsafe(ref r, (nuint)i);
+                s1 += Vector512.LoadUnsafe(ref r, (nuint)(i + w));
+                s2 += Vector512.LoadUnsafe(ref r, (nuint)(i + (2 * w)));
+                s3 += Vector512.LoadUnsafe(ref r, (nuint)(i + (3 * w)));
+            }
+
+            return Vector512.Sum(s0 + s1 + s2 + s3);
+        }
+        else
+        {
+            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
+            int w = Vector256<float>.Count;
+            for (int i = 0; i <= data.Length - (8 * w); i += 8 * w)
+            {
+                s0 += Vector256.LoadUnsafe(ref r, (nuint)i);
+                s1 += Vector256.LoadUnsafe(ref r, (nuint)(i + w));
+                s2 += Vector256.LoadUnsafe(ref r, (nuint)(i + (2 * w)));
+                s3 += Vector256.LoadUnsafe(ref r, (nuint)(i + (3 * w)));
+                s4 += Vector256.LoadUnsafe(ref r, (nuint)(i + (4 * w)));
+                s5 += Vector256.LoadUnsafe(ref r, (nuint)(i + (5 * w)));
+                s6 += Vector256.LoadUnsafe(ref r, (nuint)(i + (6 * w)));
+                s7 += Vector256.LoadUnsafe(ref r, (nuint)(i + (7 * w)));
+            }
+
+            return Vector256.Sum(s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7);
+        }
+    }
+
+    /// <summary>The hardware FMA of one element type (the BCL's FusedMultiplyAdd is not generic over T).</summary>
+    private interface IFma<T>
+    {
+        static abstract Vector256<T> Fma(Vector256<T> a, Vector256<T> b, Vector256<T> c);
+
+        static abstract Vector512<T> Fma(Vector512<T> a, Vector512<T> b, Vector512<T> c);
+    }
+
+    private readonly struct FmaFloat : IFma<float>
+    {
+        public static Vector256<float> Fma(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
+
+        public static Vector512<float> Fma(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
+    }
+
+    private readonly struct FmaDouble : IFma<double>
+    {
+        public static Vector256<double> Fma(Vector256<double> a, Vector256<double> b, Vector256<double> c) => Vector256.FusedMultiplyAdd(a, b, c);
+
+        public static Vector512<double> Fma(Vector512<double> a, Vector512<double> b, Vector512<double> c) => Vector512.FusedMultiplyAdd(a, b, c);
+    }
+
+    /// <summary>Keeps the probes' results alive so the JIT cannot drop the loops.</summary>
+    private static double Sink { get; set; }
+
+    private static long[] CacheSizes()
+    {
+        // Linux exposes the caches of cpu0 as index0..3 with level and type; elsewhere, unknown (0) becomes a
+        // conservative guess of 32 KiB / 512 KiB / 8 MiB.
+        long l1 = 32 << 10, l2 = 512 << 10, l3 = 8 << 20;
+        const string Root = "/sys/devices/system/cpu/cpu0/cache";
+        if (Directory.Exists(Root))
+        {
+            foreach (string index in Directory.GetDirectories(Root, "index*"))
+            {
+                try
+                {
+                    int level = int.Parse(File.ReadAllText(Path.Combine(index, "level")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+                    string type = File.ReadAllText(Path.Combine(index, "type")).Trim();
+                    string size = File.ReadAllText(Path.Combine(index, "size")).Trim();
+                    long value = size.EndsWith('K') ? long.Parse(size[..^1], System.Globalization.CultureInfo.InvariantCulture) << 10
+                        : size.EndsWith('M') ? long.Parse(size[..^1], System.Globalization.CultureInfo.InvariantCulture) << 20
+                        : long.Parse(size, System.Globalization.CultureInfo.InvariantCulture);
+                    if (level == 1 && type == "Data") { l1 = value; }
+                    else if (level == 2) { l2 = value; }
+                    else if (level == 3) { l3 = value; }
+                }
+                catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+                {
+                    // Keep the guess for this level.
+                }
+            }
+        }
+
+        return [l1, l2, l3];
+    }
+
+    private static string CpuName()
+    {
+        try
+        {
+            string? line = File.Exists("/proc/cpuinfo")
+                ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))
+                : null;
+            return line is null ? RuntimeInformation.ProcessArchitecture.ToString() : line[(line.IndexOf(':') + 1)..].Trim();
+        }
+        catch (IOException)
+        {
+            return RuntimeInformation.ProcessArchitecture.ToString();
+        }
+    }
+}
