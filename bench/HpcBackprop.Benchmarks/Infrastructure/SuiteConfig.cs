@@ -3,6 +3,7 @@ using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Exporters;
 using BenchmarkDotNet.Exporters.Json;
 using BenchmarkDotNet.Filters;
+using BenchmarkDotNet.Reports;
 
 namespace HpcBackprop.Benchmarks.Infrastructure;
 
@@ -22,7 +23,14 @@ internal static class SuiteConfig
             .AddDiagnoser(MemoryDiagnoser.Default)
             .AddColumn(WorkColumn.All)
             .AddExporter(MarkdownExporter.GitHub, JsonExporter.Full)
-            .WithOptions(ConfigOptions.JoinSummary);
+
+            // Room for "1024-1024-1024-10 m=256" (the default 20 characters would cut it).
+            .WithSummaryStyle(SummaryStyle.Default.WithMaxParameterColumnWidth(26))
+
+            // Not joined: a joined summary takes one class's baseline as the Ratio of every class. Program
+            // merges the per-class summaries into one results file instead.
+            // The rebuild BenchmarkDotNet does before a run can exceed its 2-minute default on a busy 2-core machine.
+            .WithBuildTimeout(TimeSpan.FromMinutes(15));
         if (disassembly)
         {
             config.AddDiagnoser(new DisassemblyDiagnoser(new DisassemblyDiagnoserConfig(maxDepth: 2, exportGithubMarkdown: true)));

@@ -95,6 +95,11 @@ public sealed class WorkColumn : IColumn
         double gflops = work.Flops / seconds / 1e9;
         double gbps = work.Bytes / seconds / 1e9;
         MachinePeak? peak = MachinePeak.Current;
+        if (work.Flops <= 0 && _kind is Kind.Gflops or Kind.PercentFma)
+        {
+            return "-";
+        }
+
         return _kind switch
         {
             Kind.Gflops => Format(gflops),

@@ -43,7 +43,8 @@ internal static class ElfVersionNeed
 
     /// <summary>
     /// Makes the requirement of <paramref name="versionName"/> weak in the file at <paramref name="path"/>
-    /// (rewritten atomically: a temporary file beside it, then a rename).
+    /// (rewritten atomically: a temporary file beside it, then a rename). Never written in place: the build
+    /// output's file may be a hard link into the NuGet cache, and a rename replaces only this directory entry.
     /// </summary>
     /// <param name="path">An ELF64 little-endian shared library.</param>
     /// <param name="versionName">The version tag, for example <c>GLIBCXX_3.4.32</c>.</param>

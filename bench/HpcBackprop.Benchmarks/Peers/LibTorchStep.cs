@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using HpcBackprop.Benchmarks.Steps;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -17,6 +18,7 @@ internal sealed class LibTorchStep<T> : IDisposable
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly int _m;
+    private readonly double _inverseM;    // 1/m as a double: an integer Scalar makes libtorch pick an integer result type
     private readonly double _lambda;
     private readonly Tensor _x;
     private readonly Tensor _y;
@@ -31,6 +33,7 @@ internal sealed class LibTorchStep<T> : IDisposable
         set_num_threads(threads);
         NetworkLayout layout = data.Layout;
         _m = data.Examples;
+        _inverseM = 1.0 / _m;
         _lambda = double.CreateTruncating(data.Lambda);
         ScalarType type = typeof(T) == typeof(float) ? ScalarType.Float32 : ScalarType.Float64;
         _x = FromArray(data.Features, [_m, layout.InputSize], type);
@@ -65,18 +68,18 @@ internal sealed class LibTorchStep<T> : IDisposable
             h[k + 1] = addmm(_b[k], h[k], _w[k].t(), 1, 1).sigmoid_();
         }
 
-        Tensor cost = nn.functional.binary_cross_entropy(h[count], _y, reduction: nn.Reduction.Sum) / _m;
+        Tensor cost = nn.functional.binary_cross_entropy(h[count], _y, reduction: nn.Reduction.Sum).mul_(_inverseM);
         Tensor dz = h[count] - _y;
         for (int k = count - 1; k >= 0; k--)
         {
-            Tensor gw = dz.t().mm(h[k]).div_(_m).add_(_w[k], alpha: _lambda / _m);
-            Tensor gb = dz.sum(0).div_(_m);
+            Tensor gw = dz.t().mm(h[k]).mul_(_inverseM).add_(_w[k], alpha: _lambda * _inverseM);
+            Tensor gb = dz.sum(dim: 0).mul_(_inverseM);   // named: a literal 0 would bind to sum(ScalarType) = Byte
             CopyOut(gradient, k, gb, gw);
-            cost += _w[k].square().sum() * (_lambda / (2 * _m));
+            cost += _w[k].square().sum() * (_lambda * _inverseM / 2);
             if (k > 0)
             {
                 Tensor a = h[k];
-                dz = dz.mm(_w[k]).mul_(a).mul_(1 - a);
+                dz = dz.mm(_w[k]).mul_(a).mul_(1.0 - a);
             }
         }
 
@@ -99,10 +102,10 @@ internal sealed class LibTorchStep<T> : IDisposable
             h = addmm(_b[k], h, _w[k].t(), 1, 1).sigmoid();
         }
 
-        Tensor loss = nn.functional.binary_cross_entropy(h, _y, reduction: nn.Reduction.Sum) / _m;
+        Tensor loss = nn.functional.binary_cross_entropy(h, _y, reduction: nn.Reduction.Sum).mul_(_inverseM);
         for (int k = 0; k < count; k++)
         {
-            loss += _w[k].square().sum() * (_lambda / (2 * _m));
+            loss += _w[k].square().sum() * (_lambda * _inverseM / 2);
         }
 
         loss.backward();
@@ -125,9 +128,10 @@ internal sealed class LibTorchStep<T> : IDisposable
 
     private void CopyOut(Span<T> gradient, int k, Tensor gb, Tensor gw)
     {
+        // cat gives a contiguous row-major [gb | gW]: exactly Theta's layout. Its bytes are read in place.
         using Tensor theta = cat([gb.unsqueeze(1), gw], 1);
-        ReadOnlySpan<T> values = theta.data<T>().ToArray();
-        values.CopyTo(gradient[_offsets[k]..]);
+        ReadOnlySpan<byte> raw = theta.bytes;
+        MemoryMarshal.Cast<byte, T>(raw).CopyTo(gradient[_offsets[k]..]);
     }
 
     private static Tensor FromArray(T[] values, long[] shape, ScalarType type)
