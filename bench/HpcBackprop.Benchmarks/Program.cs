@@ -71,6 +71,12 @@ if (disasm && !rest.Any(a => a is "--anyCategories" or "--allCategories"))
     rest.AddRange(["--anyCategories", Categories.Kernels]);
 }
 
+// Without a selection BenchmarkSwitcher asks interactively; this suite runs everything by default.
+if (!rest.Any(a => a is "--filter" or "-f" or "--anyCategories" or "--allCategories" or "--attribute" or "--list" or "--help" or "--version" or "--info"))
+{
+    rest.AddRange(["--filter", "*"]);
+}
+
 bool listing = rest.Any(a => a is "--list" or "--help" or "--version" or "--info");
 string? skipLibTorch = null;
 if (!listing)
@@ -86,6 +92,11 @@ if (!listing)
         Console.WriteLine("// Probing this machine's FMA peak and read bandwidth (a few seconds)...");
         MachinePeak.Current = MachinePeak.Probe();
         MachinePeak.Current.Save(probePath);
+        if (MachinePeak.Current.LoadAverage > 0.5)
+        {
+            Console.WriteLine($"// WARNING: load average {MachinePeak.Current.LoadAverage} while probing: this machine is busy, ceilings and timings will be low.");
+        }
+
         Console.WriteLine($"// Peak: {string.Join(", ", MachinePeak.Current.FmaGflops.Select(kv => $"FMA {kv.Key} {kv.Value} GFLOP/s"))}; " +
             $"{string.Join(", ", MachinePeak.Current.ReadGBps.Select(kv => $"read {kv.Key} {kv.Value} GB/s"))}");
     }

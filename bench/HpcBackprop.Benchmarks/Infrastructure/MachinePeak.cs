@@ -40,6 +40,12 @@ public sealed record MachinePeak
     /// <summary>L1d, L2, L3 sizes in bytes (0 when unknown).</summary>
     public required long[] CacheBytes { get; init; }
 
+    /// <summary>
+    /// The 1-minute load average when the probe started (Linux; -1 elsewhere). Above about half a core the
+    /// probe shared the CPU with other work and its ceilings are too low; the publisher says so.
+    /// </summary>
+    public double LoadAverage { get; init; } = -1;
+
     /// <summary>Per-core FMA peak in GFLOP/s, keyed like "float256", "double512".</summary>
     public required Dictionary<string, double> FmaGflops { get; init; }
 
@@ -82,6 +88,7 @@ public sealed record MachinePeak
     /// <summary>Runs the probes (a few seconds; run it when the machine is otherwise idle).</summary>
     public static MachinePeak Probe()
     {
+        double load = LoadAverageNow();
         long[] caches = CacheSizes();
         var fma = new Dictionary<string, double>
         {
@@ -111,6 +118,7 @@ public sealed record MachinePeak
             LogicalCores = Environment.ProcessorCount,
             VectorBits = Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 128,
             CacheBytes = caches,
+            LoadAverage = load,
             FmaGflops = fma,
             ReadGBps = bandwidth,
             ReadProbeBytes = sizes,
@@ -286,6 +294,20 @@ public sealed record MachinePeak
         }
 
         return [l1, l2, l3];
+    }
+
+    private static double LoadAverageNow()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg")
+                ? double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)
+                : -1;
+        }
+        catch (Exception e) when (e is IOException or FormatException)
+        {
+            return -1;
+        }
     }
 
     private static string CpuName()

@@ -65,6 +65,10 @@ public static class Publisher
         }
 
         s.AppendLine($"| libtorch | {r.LibTorchNote} |");
+        if (p is not null && p.LoadAverage >= 0)
+        {
+            s.AppendLine($"| load average when the probe started | {p.LoadAverage.ToString("F2", Inv)}{(p.LoadAverage > 0.5 ? " (**busy machine: ceilings and timings are too low**)" : "")} |");
+        }
         s.AppendLine();
         if (p is not null)
         {
@@ -156,7 +160,7 @@ public static class Publisher
         s.AppendLine("| --- | --- | --- |" + string.Concat(Enumerable.Repeat(" ---: |", methods.Count)));
         foreach (var group in kernels.GroupBy(x => (x.Class, x.Element, x.Parameters)))
         {
-            s.AppendLine($"| {group.Key.Class.Replace("Benchmarks", "", StringComparison.Ordinal)} | {group.Key.Element} | {group.Key.Parameters} | "
+            s.AppendLine($"| {group.Key.Class.Replace("Benchmarks", "", StringComparison.Ordinal)} | {group.Key.Element} | {group.Key.Parameters.Trim('[', ']').Replace("Size=", "", StringComparison.Ordinal)} | "
                 + string.Join(" | ", methods.Select(m => group.FirstOrDefault(x => x.Method == m) is { } hit ? $"{Time(hit.MedianNs)} ({Rate(hit)})" : "-")) + " |");
         }
 

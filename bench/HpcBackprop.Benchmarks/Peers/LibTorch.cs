@@ -59,7 +59,7 @@ internal static class LibTorch
         catch (DllNotFoundException e) when (e.Message.Contains(MissingVersion, StringComparison.Ordinal))
         {
             ElfVersionNeed.Outcome outcome = ElfVersionNeed.MakeWeak(path, MissingVersion, ["_ZSt21ios_base_library_initv"]);
-            return $"system libstdc++ lacks {MissingVersion}: {outcome} ({path})";
+            return $"system libstdc++ lacks {MissingVersion}: {outcome} the build output's runtimes/linux-x64/native/{NativeName} (weak version need)";
         }
     }
 
