@@ -92,13 +92,13 @@ public sealed record MachinePeak
         long[] caches = CacheSizes();
         var fma = new Dictionary<string, double>
         {
-            ["float256"] = Best(() => FmaProbe256<float, FmaFloat>()),
-            ["double256"] = Best(() => FmaProbe256<double, FmaDouble>()),
+            ["float256"] = Best(() => FmaProbe<Vector256<float>, Float256>()),
+            ["double256"] = Best(() => FmaProbe<Vector256<double>, Double256>()),
         };
         if (Vector512.IsHardwareAccelerated)
         {
-            fma["float512"] = Best(() => FmaProbe512<float, FmaFloat>());
-            fma["double512"] = Best(() => FmaProbe512<double, FmaDouble>());
+            fma["float512"] = Best(() => FmaProbe<Vector512<float>, Float512>());
+            fma["double512"] = Best(() => FmaProbe<Vector512<double>, Double512>());
         }
 
         // 16 KiB and 256 KiB sit well inside the L1d and L2 of any current x64 core; the L3 probe takes a
@@ -132,51 +132,25 @@ public sealed record MachinePeak
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static double FmaProbe256<T, TFma>()
-        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
-        where TFma : IFma<T>
+    private static double FmaProbe<TVec, TOps>()
+        where TVec : struct
+        where TOps : IFmaVector<TVec>
     {
-        Vector256<T> a = Vector256.Create(T.CreateTruncating(0.999999)), b = Vector256.Create(T.CreateTruncating(1e-7));
-        Vector256<T> c0 = b, c1 = b, c2 = b, c3 = b, c4 = b, c5 = b, c6 = b, c7 = b, c8 = b, c9 = b, c10 = b, c11 = b;
+        TVec a = TOps.Create(0.999999), b = TOps.Create(1e-7);
+        TVec c0 = b, c1 = b, c2 = b, c3 = b, c4 = b, c5 = b, c6 = b, c7 = b, c8 = b, c9 = b, c10 = b, c11 = b;
         const int Iterations = 10_000_000;
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < Iterations; i++)
         {
-            c0 = TFma.Fma(c0, a, b); c1 = TFma.Fma(c1, a, b);
-            c2 = TFma.Fma(c2, a, b); c3 = TFma.Fma(c3, a, b);
-            c4 = TFma.Fma(c4, a, b); c5 = TFma.Fma(c5, a, b);
-            c6 = TFma.Fma(c6, a, b); c7 = TFma.Fma(c7, a, b);
-            c8 = TFma.Fma(c8, a, b); c9 = TFma.Fma(c9, a, b);
-            c10 = TFma.Fma(c10, a, b); c11 = TFma.Fma(c11, a, b);
+            c0 = TOps.Fma(c0, a, b); c1 = TOps.Fma(c1, a, b); c2 = TOps.Fma(c2, a, b); c3 = TOps.Fma(c3, a, b);
+            c4 = TOps.Fma(c4, a, b); c5 = TOps.Fma(c5, a, b); c6 = TOps.Fma(c6, a, b); c7 = TOps.Fma(c7, a, b);
+            c8 = TOps.Fma(c8, a, b); c9 = TOps.Fma(c9, a, b); c10 = TOps.Fma(c10, a, b); c11 = TOps.Fma(c11, a, b);
         }
 
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        Sink = double.CreateTruncating(Vector256.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11));
-        return (double)Iterations * 12 * Vector256<T>.Count * 2 / seconds / 1e9;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static double FmaProbe512<T, TFma>()
-        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
-        where TFma : IFma<T>
-    {
-        Vector512<T> a = Vector512.Create(T.CreateTruncating(0.999999)), b = Vector512.Create(T.CreateTruncating(1e-7));
-        Vector512<T> c0 = b, c1 = b, c2 = b, c3 = b, c4 = b, c5 = b, c6 = b, c7 = b, c8 = b, c9 = b, c10 = b, c11 = b;
-        const int Iterations = 10_000_000;
-        long start = Stopwatch.GetTimestamp();
-        for (int i = 0; i < Iterations; i++)
-        {
-            c0 = TFma.Fma(c0, a, b); c1 = TFma.Fma(c1, a, b);
-            c2 = TFma.Fma(c2, a, b); c3 = TFma.Fma(c3, a, b);
-            c4 = TFma.Fma(c4, a, b); c5 = TFma.Fma(c5, a, b);
-            c6 = TFma.Fma(c6, a, b); c7 = TFma.Fma(c7, a, b);
-            c8 = TFma.Fma(c8, a, b); c9 = TFma.Fma(c9, a, b);
-            c10 = TFma.Fma(c10, a, b); c11 = TFma.Fma(c11, a, b);
-        }
-
-        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        Sink = double.CreateTruncating(Vector512.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11));
-        return (double)Iterations * 12 * Vector512<T>.Count * 2 / seconds / 1e9;
+        TVec all = TOps.Add(TOps.Add(TOps.Add(c0, c1), TOps.Add(c2, c3)), TOps.Add(TOps.Add(c4, c5), TOps.Add(c6, c7)));
+        Sink = TOps.Sum(TOps.Add(all, TOps.Add(TOps.Add(c8, c9), TOps.Add(c10, c11))));
+        return (double)Iterations * 12 * TOps.Lanes * 2 / seconds / 1e9;
     }
 
     private static double ReadBandwidth(long bytes)
@@ -239,26 +213,71 @@ public sealed record MachinePeak
         }
     }
 
-    /// <summary>The hardware FMA of one element type (the BCL's FusedMultiplyAdd is not generic over T).</summary>
-    private interface IFma<T>
+    /// <summary>One vector type's FMA and the few operations the probe needs (the BCL's FusedMultiplyAdd is not generic).</summary>
+    private interface IFmaVector<TVec>
+        where TVec : struct
     {
-        static abstract Vector256<T> Fma(Vector256<T> a, Vector256<T> b, Vector256<T> c);
+        static abstract int Lanes { get; }
 
-        static abstract Vector512<T> Fma(Vector512<T> a, Vector512<T> b, Vector512<T> c);
+        static abstract TVec Create(double value);
+
+        static abstract TVec Fma(TVec a, TVec b, TVec c);
+
+        static abstract TVec Add(TVec a, TVec b);
+
+        static abstract double Sum(TVec v);
     }
 
-    private readonly struct FmaFloat : IFma<float>
+    private readonly struct Float256 : IFmaVector<Vector256<float>>
     {
+        public static int Lanes => Vector256<float>.Count;
+
+        public static Vector256<float> Create(double value) => Vector256.Create((float)value);
+
         public static Vector256<float> Fma(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
 
-        public static Vector512<float> Fma(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
+        public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+
+        public static double Sum(Vector256<float> v) => Vector256.Sum(v);
     }
 
-    private readonly struct FmaDouble : IFma<double>
+    private readonly struct Double256 : IFmaVector<Vector256<double>>
     {
+        public static int Lanes => Vector256<double>.Count;
+
+        public static Vector256<double> Create(double value) => Vector256.Create(value);
+
         public static Vector256<double> Fma(Vector256<double> a, Vector256<double> b, Vector256<double> c) => Vector256.FusedMultiplyAdd(a, b, c);
 
+        public static Vector256<double> Add(Vector256<double> a, Vector256<double> b) => a + b;
+
+        public static double Sum(Vector256<double> v) => Vector256.Sum(v);
+    }
+
+    private readonly struct Float512 : IFmaVector<Vector512<float>>
+    {
+        public static int Lanes => Vector512<float>.Count;
+
+        public static Vector512<float> Create(double value) => Vector512.Create((float)value);
+
+        public static Vector512<float> Fma(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
+
+        public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+
+        public static double Sum(Vector512<float> v) => Vector512.Sum(v);
+    }
+
+    private readonly struct Double512 : IFmaVector<Vector512<double>>
+    {
+        public static int Lanes => Vector512<double>.Count;
+
+        public static Vector512<double> Create(double value) => Vector512.Create(value);
+
         public static Vector512<double> Fma(Vector512<double> a, Vector512<double> b, Vector512<double> c) => Vector512.FusedMultiplyAdd(a, b, c);
+
+        public static Vector512<double> Add(Vector512<double> a, Vector512<double> b) => a + b;
+
+        public static double Sum(Vector512<double> v) => Vector512.Sum(v);
     }
 
     /// <summary>Keeps the probes' results alive so the JIT cannot drop the loops.</summary>

@@ -15,7 +15,7 @@ namespace HpcBackprop.Benchmarks.Infrastructure;
 internal static class SuiteConfig
 {
     /// <summary>Builds the config.</summary>
-    /// <param name="disassembly">Adds the DisassemblyDiagnoser (depth 2, so the kernels called by the benchmark methods are shown).</param>
+    /// <param name="disassembly">Adds the DisassemblyDiagnoser (depth 3: the benchmark method, the wrapper it calls, and the kernel).</param>
     /// <param name="skipLibTorch">When not null, leaves the libtorch rows out; the reason is printed by Program.</param>
     public static IConfig Create(bool disassembly, string? skipLibTorch)
     {
@@ -33,7 +33,7 @@ internal static class SuiteConfig
             .WithBuildTimeout(TimeSpan.FromMinutes(15));
         if (disassembly)
         {
-            config.AddDiagnoser(new DisassemblyDiagnoser(new DisassemblyDiagnoserConfig(maxDepth: 2, exportGithubMarkdown: true)));
+            config.AddDiagnoser(new DisassemblyDiagnoser(new DisassemblyDiagnoserConfig(maxDepth: 3, exportGithubMarkdown: true)));
         }
 
         if (skipLibTorch is not null)

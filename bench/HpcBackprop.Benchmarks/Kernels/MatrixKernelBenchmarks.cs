@@ -208,3 +208,8 @@ public class RankOneUpdateBenchmarks<T> : MatrixKernelBenchmarks<T>
     public override WorkCount Work(string method)
         => Count((2.0 * Rows * (Columns - 1)) + Rows, (2.0 * Rows * Columns) + Rows + (Columns - 1), "read and write Delta once, read d and a");
 }
+
+// TODO(lead): when the internal packed GEMM lands (HpcBackprop.Kernels.Gemm), add GemmBenchmarks<T> here:
+//   [Params] shapes of the batched engine (m x k by k x n with m = 256 and the workloads' layer sizes, plus
+//   square L1 / L2 / memory sizes), baseline = a naive triple loop, peer = TensorPrimitives.Dot per output
+//   (or MathNet's Multiply); Work: 2 m n k flops, (m k + k n + m n) elements.
