@@ -85,7 +85,10 @@ if (!listing)
     skipLibTorch = LibTorch.UnavailableReason;
     Console.WriteLine(skipLibTorch is null ? $"// libtorch: {LibTorch.LoadNote}" : $"// libtorch rows skipped: {skipLibTorch}");
 
-    string probePath = Path.Combine("BenchmarkDotNet.Artifacts", "results", MachinePeak.FileName);
+    // BenchmarkDotNet writes its results to <artifacts>/results; the probe goes beside them.
+    int artifactsAt = rest.FindIndex(a => a is "--artifacts" or "-a");
+    string artifacts = artifactsAt >= 0 && artifactsAt + 1 < rest.Count ? rest[artifactsAt + 1] : "BenchmarkDotNet.Artifacts";
+    string probePath = Path.Combine(artifacts, "results", MachinePeak.FileName);
     MachinePeak.Current = reuseProbe ? MachinePeak.Load(probePath) : null;
     if (MachinePeak.Current is null && RunSettings.Length != RunLength.Dry)
     {

@@ -37,11 +37,13 @@ internal sealed class LibTorchStep<T> : IDisposable
         _lambda = double.CreateTruncating(data.Lambda);
         ScalarType type = typeof(T) == typeof(float) ? ScalarType.Float32 : ScalarType.Float64;
         _x = FromArray(data.Features, [_m, layout.InputSize], type);
-        _y = zeros(_m, layout.OutputSize, type);
+        var oneHot = new T[_m * layout.OutputSize];
         for (int t = 0; t < _m; t++)
         {
-            _y[t, data.Labels[t]] = tensor(1.0, type);
+            oneHot[(t * layout.OutputSize) + data.Labels[t]] = T.One;
         }
+
+        _y = FromArray(oneHot, [_m, layout.OutputSize], type);
 
         _w = new Tensor[layout.ThetaCount];
         _b = new Tensor[layout.ThetaCount];
