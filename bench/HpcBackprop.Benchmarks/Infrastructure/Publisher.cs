@@ -127,12 +127,12 @@ public static class Publisher
         foreach (var element in steps.Select(x => x.Element).Distinct())
         {
             var mine = steps.Where(x => x.Element == element).ToList();
-            var columns = mine.Select(StepColumn).Distinct().ToList();
+            var columns = mine.Select(StepColumn).Distinct().OrderBy(StepColumnRank).ThenBy(c => c, StringComparer.Ordinal).ToList();
             s.AppendLine($"### {element}");
             s.AppendLine();
             s.AppendLine("| workload | " + string.Join(" | ", columns) + " | engine vs reference |");
             s.AppendLine("| --- |" + string.Concat(Enumerable.Repeat(" ---: |", columns.Count + 1)));
-            foreach (var workload in mine.Select(WorkloadOf).Distinct())
+            foreach (var workload in mine.Select(WorkloadOf).Distinct().OrderBy(w => Steps.Workload.All.Select(a => a.ToString()).ToList().IndexOf(w)))
             {
                 var row = mine.Where(x => WorkloadOf(x) == workload).ToList();
                 double? reference = row.FirstOrDefault(x => x.Method == "Reference")?.MedianNs;
@@ -155,13 +155,13 @@ public static class Publisher
 
         s.AppendLine("## Kernels: one example, median time and GFLOP/s (GB/s for sigmoid)");
         s.AppendLine();
-        var methods = kernels.Select(x => x.Method).Distinct().ToList();
+        var methods = kernels.Select(KernelColumn).Distinct().ToList();
         s.AppendLine("| kernel | type | size | " + string.Join(" | ", methods) + " |");
         s.AppendLine("| --- | --- | --- |" + string.Concat(Enumerable.Repeat(" ---: |", methods.Count)));
         foreach (var group in kernels.GroupBy(x => (x.Class, x.Element, x.Parameters)))
         {
             s.AppendLine($"| {group.Key.Class.Replace("Benchmarks", "", StringComparison.Ordinal)} | {group.Key.Element} | {group.Key.Parameters.Trim('[', ']').Replace("Size=", "", StringComparison.Ordinal)} | "
-                + string.Join(" | ", methods.Select(m => group.FirstOrDefault(x => x.Method == m) is { } hit ? $"{Time(hit.MedianNs)} ({Rate(hit)})" : "-")) + " |");
+                + string.Join(" | ", methods.Select(m => group.FirstOrDefault(x => KernelColumn(x) == m) is { } hit ? $"{Time(hit.MedianNs)} ({Rate(hit)})" : "-")) + " |");
         }
 
         s.AppendLine();
@@ -301,12 +301,24 @@ public static class Publisher
         return x.Parameters.Contains("Threads=", StringComparison.Ordinal) ? $"{name} {x.Threads}t" : name;
     }
 
+    private static int StepColumnRank(string column)
+        => column.StartsWith("Reference", StringComparison.Ordinal) ? 0
+            : column.StartsWith("engine", StringComparison.Ordinal) ? 1
+            : column.StartsWith("TensorPrimitives", StringComparison.Ordinal) ? 2
+            : column.StartsWith("MathNet", StringComparison.Ordinal) ? 3
+            : column.StartsWith("libtorch matmul", StringComparison.Ordinal) ? 4
+            : 5;
+
+    /// <summary>The TensorPrimitives peers of the four kernels share one column.</summary>
+    private static string KernelColumn(ResultRow x)
+        => x.Method.StartsWith("TensorPrimitives", StringComparison.Ordinal) ? "TensorPrimitives" : x.Method;
+
     private static string WorkloadOf(ResultRow x)
     {
-        // DisplayInfo reads like "[Workload=784-128-10 m=256, Threads=1]".
+        // DisplayInfo reads like "[Threads=1, Workload=784-128-10 m=256]" (parameters in name order).
         string p = x.Parameters.Trim('[', ']');
-        string first = p.Split(", ")[0];
-        return first.StartsWith("Workload=", StringComparison.Ordinal) ? first["Workload=".Length..] : p;
+        string? workload = p.Split(", ").FirstOrDefault(part => part.StartsWith("Workload=", StringComparison.Ordinal));
+        return workload is null ? p : workload["Workload=".Length..];
     }
 
     private static string Ms(double ns) => (ns / 1e6).ToString(ns >= 1e7 ? "F1" : ns >= 1e6 ? "F2" : "F3", Inv);

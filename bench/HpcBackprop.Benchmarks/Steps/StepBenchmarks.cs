@@ -35,7 +35,7 @@ public abstract class StepBenchmarkBase<T> : IWorkCounted
     public virtual void Setup() => Data = new StepData<T>(Workload);
 
     /// <inheritdoc />
-    public WorkCount Work(string method) => Workload.Work<T>(Batched, ThreadCount);
+    public virtual WorkCount Work(string method) => Workload.Work<T>(Batched, ThreadCount);
 }
 
 /// <summary>
