@@ -177,7 +177,9 @@ public static class Publisher
 
         s.AppendLine("## Instruction sets: the library's float kernels, L1-resident, per runtime knob");
         s.AppendLine();
-        var jobs = isa.Select(x => x.Job).Distinct().ToList();
+        var jobs = isa.Select(x => x.Job).Distinct()
+            .OrderBy(j => j.StartsWith("IsaDefault", StringComparison.Ordinal) ? 0 : j.StartsWith("Avx512", StringComparison.Ordinal) ? 1 : 2)
+            .ToList();
         s.AppendLine("| kernel | " + string.Join(" | ", jobs) + " |");
         s.AppendLine("| --- |" + string.Concat(Enumerable.Repeat(" ---: |", jobs.Count)));
         foreach (var method in isa.Select(x => x.Method).Distinct())
