@@ -136,4 +136,12 @@ if (publish)
     Publisher.Write(results, publishDirectory);
 }
 
+// A benchmark that threw, or a validation error, fails the run (CI's dry run relies on it).
+int failures = list.Sum(s => s.Reports.Count(r => !r.Success)) + list.Count(s => s.HasCriticalValidationErrors);
+if (failures > 0)
+{
+    Console.Error.WriteLine($"// {failures} benchmark(s) failed or did not validate.");
+    return 1;
+}
+
 return 0;
