@@ -1,0 +1,130 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using HpcBackprop.Kernels.Simd;
+
+namespace HpcBackprop.Kernels.Gemm;
+
+/// <summary>
+/// General matrix product C = beta C + op(A) op(B) for row-major operands given in place, with an
+/// optional bias row and an epilogue: everything the batched backprop needs without transposing a
+/// matrix in memory.
+/// </summary>
+/// <remarks>
+/// The three batched products (spec, "The same thing for a batch"), with s = s(l), s' = s(l+1):
+/// - Z = A Theta': a = A (m x s, as stored), b = Theta[:,1:] transposed (start at element 1, ld s + 1),
+///   bias = Theta[:,0] (gathered contiguously), beta = 0; the <see cref="SigmoidEpilogue{T}"/> writes A(l+1).
+/// - E = D' Theta[:,1:]: a = D(l+1) (m x s'), b = Theta[:,1:] as stored (ld s + 1); the
+///   <see cref="SigmoidGradientEpilogue{T}"/> turns it into D(l).
+/// - Delta[:,1:] += D' A: a = D(l+1) transposed (s' x m), b = A (m x s), c = Delta at element 1 with
+///   ldc = s + 1, beta = 1; the bias column is <see cref="ColumnSums"/> of D(l+1).
+/// </remarks>
+internal static class Gemm
+{
+    /// <summary>C (m x n, rows <paramref name="ldc"/> apart) = beta C + op(A) op(B).</summary>
+    public static void Compute<T>(scoped in GemmOperand<T> a, scoped in GemmOperand<T> b, T beta, Span<T> c, int ldc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Compute(in a, in b, beta, ReadOnlySpan<T>.Empty, c, ldc, default(NoEpilogue<T>));
+
+    /// <summary>
+    /// C (m x n, rows <paramref name="ldc"/> apart) = f(beta C + bias' + op(A) op(B)), with bias' the row
+    /// vector <paramref name="bias"/> added to every row (when not empty) and f the epilogue.
+    /// </summary>
+    /// <param name="a">op(A), m x k.</param>
+    /// <param name="b">op(B), k x n.</param>
+    /// <param name="beta">The weight of C's old value: 0 (C is not read: stale NaNs do not leak) or any other value.</param>
+    /// <param name="bias">Empty, or n values added to every row.</param>
+    /// <param name="c">C, at least (m - 1) ldc + n elements.</param>
+    /// <param name="ldc">Elements between rows of C, at least n.</param>
+    /// <param name="epilogue">The function applied to every final value of C.</param>
+    /// <param name="forcedPath">The packing to use instead of <see cref="GemmPathChoice.For"/>, for tests and tuning.</param>
+    public static void Compute<T, TEpilogue>(
+        scoped in GemmOperand<T> a, scoped in GemmOperand<T> b, T beta, ReadOnlySpan<T> bias, Span<T> c, int ldc,
+        scoped in TEpilogue epilogue, GemmPathChoice? forcedPath = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TEpilogue : IGemmEpilogue<T>, allows ref struct
+    {
+        int m = a.Rows, k = a.Columns, n = b.Columns;
+        if (b.Rows != k)
+        {
+            throw new ArgumentException($"op(A) is {m} x {k} but op(B) is {b.Rows} x {n}: the inner dimensions differ.", nameof(b));
+        }
+
+        if (ldc < Math.Max(n, 1) || (m > 0 && n > 0 && c.Length < ((long)(m - 1) * ldc) + n))
+        {
+            throw new ArgumentException($"C must cover {m} x {n} with ldc = {ldc} >= {n}; got {c.Length} elements.", nameof(c));
+        }
+
+        if (!bias.IsEmpty && bias.Length < n)
+        {
+            throw new ArgumentException($"The bias row needs {n} elements; got {bias.Length}.", nameof(bias));
+        }
+
+        epilogue.CheckShape(m, n);
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        if (beta != T.Zero && beta != T.One)
+        {
+            Scale(c, m, n, ldc, beta);
+        }
+
+        bool accumulate = beta != T.Zero;
+        if (k == 0)
+        {
+            FinishWithoutProduct(accumulate, bias, c, m, n, ldc, in epilogue);
+            return;
+        }
+
+        switch (SimdPath.Active)
+        {
+            case SimdWidth.Vector512:
+                GemmDriver.Run<Ops512<T>, Vector512<T>, T, TEpilogue>(in a, in b, accumulate, bias, c, ldc, in epilogue, Choose<T>(m, n, b, Vector512<T>.Count, forcedPath));
+                break;
+            case SimdWidth.Vector256:
+                GemmDriver.Run<Ops256<T>, Vector256<T>, T, TEpilogue>(in a, in b, accumulate, bias, c, ldc, in epilogue, Choose<T>(m, n, b, Vector256<T>.Count, forcedPath));
+                break;
+            case SimdWidth.Vector128:
+                GemmDriver.Run<Ops128<T>, Vector128<T>, T, TEpilogue>(in a, in b, accumulate, bias, c, ldc, in epilogue, Choose<T>(m, n, b, Vector128<T>.Count, forcedPath));
+                break;
+            default:
+                GemmDriver.Run<OpsScalar<T>, T, T, TEpilogue>(in a, in b, accumulate, bias, c, ldc, in epilogue, Choose<T>(m, n, b, 1, forcedPath));
+                break;
+        }
+    }
+
+    private static GemmPathChoice Choose<T>(int m, int n, scoped in GemmOperand<T> b, int width, GemmPathChoice? forced)
+        // A transposed op(B) cannot be read in place: the kernel loads its rows as vectors.
+        => forced is { } f ? f with { PackB = f.PackB || b.Transposed } : GemmPathChoice.For(m, n, b.Transposed, GemmMicroKernel.Rows, GemmMicroKernel.VectorsPerRow * width);
+
+    private static void Scale<T>(Span<T> c, int m, int n, int ldc, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < m; i++)
+        {
+            foreach (ref T value in c.Slice(i * ldc, n))
+            {
+                value *= beta;
+            }
+        }
+    }
+
+    // k = 0: the product is empty, so C is its start value (beta C, or the bias) through the epilogue.
+    private static void FinishWithoutProduct<T, TEpilogue>(bool accumulate, ReadOnlySpan<T> bias, Span<T> c, int m, int n, int ldc, scoped in TEpilogue epilogue)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TEpilogue : IGemmEpilogue<T>, allows ref struct
+    {
+        for (int i = 0; i < m; i++)
+        {
+            Span<T> row = c.Slice(i * ldc, n);
+            for (int j = 0; j < n; j++)
+            {
+                T start = (accumulate ? row[j] : T.Zero) + (bias.IsEmpty ? T.Zero : bias[j]);
+                row[j] = epilogue.Apply<OpsScalar<T>, T>(start, i, j);
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System.Numerics;
+using HpcBackprop.Kernels.Simd;
+
+namespace HpcBackprop.Kernels.Gemm;
+
+/// <summary>
+/// The cache blocking of the packed GEMM for one width and element type (BLIS's MR, NR, KC, MC, NC).
+/// </summary>
+/// <remarks>
+/// Chosen for the machine this project runs on, an AMD Zen 3 core (32 KiB L1d, 512 KiB L2, 32 MiB
+/// shared L3), by the rules of Goto and van de Geijn and then by measurement:
+/// - KC: a kc x NR sliver of B stays in L1 while the kernel sweeps the A block past it. With NR = 16
+///   floats, KC = 256 makes it 16 KiB, half of L1, leaving room for the A sliver (6 KiB) and C.
+///   Bytes rather than elements are what matters, so KC x NR x sizeof(T) is kept at 16 KiB for every width.
+/// - MC: the MC x KC block of A stays in L2 across the whole B panel: 144 x 256 floats = 144 KiB, a
+///   bit over a quarter of L2, as BLIS's Zen configuration does (the rest holds the B panel's stream).
+/// - NC: the KC x NC panel of B lives in L3 (4 MiB of 32 at 4080 floats); the networks here rarely
+///   have a layer that wide, so in practice B is packed once per k block.
+/// </remarks>
+internal readonly struct GemmBlocking
+{
+    private const int SliverBytes = 16 * 1024;
+    private const int ABlockBytes = 144 * 1024;
+    private const int PanelBytes = 4 * 1024 * 1024;
+
+    private GemmBlocking(int mr, int nr, int kc, int mc, int nc)
+    {
+        MR = mr;
+        NR = nr;
+        KC = kc;
+        MC = mc;
+        NC = nc;
+    }
+
+    public int MR { get; }
+
+    public int NR { get; }
+
+    public int KC { get; }
+
+    public int MC { get; }
+
+    public int NC { get; }
+
+    /// <summary>The blocking of the width the kernels run at (<see cref="SimdPath.Active"/>).</summary>
+    public static GemmBlocking ForActiveWidth<T>()
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => SimdPath.Active switch
+        {
+            SimdWidth.Vector512 => For<Ops512<T>, System.Runtime.Intrinsics.Vector512<T>, T>(),
+            SimdWidth.Vector256 => For<Ops256<T>, System.Runtime.Intrinsics.Vector256<T>, T>(),
+            SimdWidth.Vector128 => For<Ops128<T>, System.Runtime.Intrinsics.Vector128<T>, T>(),
+            _ => For<OpsScalar<T>, T, T>(),
+        };
+
+    /// <summary>The blocking for registers of TOps.</summary>
+    public static unsafe GemmBlocking For<TOps, TVec, T>()
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int mr = GemmMicroKernel.Rows;
+        int nr = GemmMicroKernel.VectorsPerRow * TOps.Count;
+        int kc = Math.Clamp(SliverBytes / (nr * sizeof(T)), 64, 512);
+        int mc = Math.Max(mr, ABlockBytes / (kc * sizeof(T)) / mr * mr);
+        int nc = Math.Max(nr, PanelBytes / (kc * sizeof(T)) / nr * nr);
+        return new GemmBlocking(mr, nr, kc, mc, nc);
+    }
+}

@@ -1,0 +1,157 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using HpcBackprop.Kernels.Simd;
+
+namespace HpcBackprop.Kernels.Gemm;
+
+/// <summary>
+/// The five loops of Goto and van de Geijn around <see cref="GemmMicroKernel"/>, written once for
+/// every width: NC columns of C at a time (B panel in L3) -> KC steps of k (pack the KC x NC panel of
+/// op(B)) -> MC rows (pack the MC x KC block of op(A), L2) -> NR columns -> MR rows (micro-kernel).
+/// </summary>
+/// <remarks>
+/// Each C tile receives its k blocks in increasing k order, whatever the blocking of rows and columns,
+/// so splitting the MC x NC output blocks among threads (each block owned by one thread) will give the
+/// same bits for any thread count. Either operand can be read in place instead of packed (the no-pack
+/// path of <see cref="GemmPathChoice"/>): the kernel then reads it through its strides, and only a
+/// partial last column sliver of B is packed, for its zero padding.
+/// </remarks>
+internal static class GemmDriver
+{
+    /// <summary>C = (beta C or bias' broadcast) + op(A) op(B), then the epilogue; arguments already checked, k &gt; 0.</summary>
+    [SkipLocalsInit]
+    public static void Run<TOps, TVec, T, TEpilogue>(
+        scoped in GemmOperand<T> a,     // m x k
+        scoped in GemmOperand<T> b,     // k x n
+        bool accumulate,                // C = C + ... (beta = 1, C already scaled otherwise) rather than C = ...
+        ReadOnlySpan<T> bias,           // n, or empty
+        Span<T> c, int ldc,             // m x n, rows ldc apart
+        scoped in TEpilogue epilogue,
+        GemmPathChoice path)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TEpilogue : IGemmEpilogue<T>, allows ref struct
+    {
+        GemmBlocking blocking = GemmBlocking.For<TOps, TVec, T>();
+        int mr = blocking.MR, nr = blocking.NR;
+        int m = a.Rows, k = a.Columns, n = b.Columns;
+        TileStore firstStore = !bias.IsEmpty ? TileStore.Bias : accumulate ? TileStore.Accumulate : TileStore.Overwrite;
+
+        GemmBuffers<T> buffers = GemmBuffers<T>.ForCurrentThread;
+        int kcMax = Math.Min(blocking.KC, k);
+        Span<T> packedA = path.PackA ? buffers.PackedA(RoundUp(Math.Min(blocking.MC, m), mr) * kcMax) : default;
+        Span<T> packedB = path.PackB ? buffers.PackedB(RoundUp(Math.Min(blocking.NC, n), nr) * kcMax) : default;
+        Span<T> edgeB = path.PackB ? default : buffers.EdgeB(nr * kcMax);
+        Span<T> tile = buffers.Tile(mr * nr);
+        ref T c0 = ref MemoryMarshal.GetReference(c);
+        ref readonly T bias0 = ref MemoryMarshal.GetReference(bias);
+
+        for (int jc = 0; jc < n; jc += blocking.NC)
+        {
+            int nc = Math.Min(blocking.NC, n - jc);
+            for (int pc = 0; pc < k; pc += blocking.KC)
+            {
+                int kc = Math.Min(blocking.KC, k - pc);
+                TileStore store = pc == 0 ? firstStore : TileStore.Accumulate;
+                bool last = pc + kc == k;
+                if (path.PackB)
+                {
+                    GemmPacking.PackB(in b, pc, kc, jc, nc, nr, packedB);
+                }
+                else if (nc % nr != 0)
+                {
+                    // In place, B has no zero padding: pack the partial last sliver alone.
+                    int jLast = nc / nr * nr;
+                    GemmPacking.PackB(in b, pc, kc, jc + jLast, nc - jLast, nr, edgeB);
+                }
+
+                for (int ic = 0; ic < m; ic += blocking.MC)
+                {
+                    int mc = Math.Min(blocking.MC, m - ic);
+                    if (path.PackA)
+                    {
+                        GemmPacking.PackA(in a, ic, mc, pc, kc, mr, packedA);
+                    }
+
+                    for (int jr = 0; jr < nc; jr += nr)
+                    {
+                        int nrHere = Math.Min(nr, nc - jr);
+                        int column = jc + jr;
+                        ref readonly T bSliver = ref path.PackB ? ref packedB[jr * kc]
+                            : ref nrHere < nr ? ref edgeB[0]
+                            : ref GemmPacking.At(in b, pc, column);
+                        nint bStep = path.PackB || nrHere < nr ? nr : b.RowStride;
+                        ref readonly T biasHere = ref Unsafe.Add(ref Unsafe.AsRef(in bias0), column);
+
+                        for (int ir = 0; ir < mc; ir += mr)
+                        {
+                            int mrHere = Math.Min(mr, mc - ir);
+                            int row = ic + ir;
+                            ref readonly T aSliver = ref path.PackA ? ref packedA[ir * kc] : ref GemmPacking.At(in a, row, pc);
+                            nint aRowStride = path.PackA ? 1 : a.RowStride;
+                            nint aStep = path.PackA ? mr : a.ColumnStride;
+                            ref T cTile = ref Unsafe.Add(ref c0, ((nint)row * ldc) + column);
+                            if (mrHere == mr && nrHere == nr)
+                            {
+                                GemmMicroKernel.Compute<TOps, TVec, T, TEpilogue>(
+                                    kc, in aSliver, aRowStride, aStep, mr, in bSliver, bStep,
+                                    ref cTile, ldc, store, in biasHere, in epilogue, last, row, column);
+                            }
+                            else
+                            {
+                                EdgeTile<TOps, TVec, T, TEpilogue>(
+                                    kc, in aSliver, aRowStride, aStep, mrHere, in bSliver, bStep, nrHere,
+                                    ref cTile, ldc, store, in biasHere, in epilogue, last, row, column, tile, nr);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A partial tile: the kernel runs on a full MR x NR scratch tile that starts as C (or the bias, or
+    /// anything when overwriting), and only the mr x nr entries that exist are copied back, through
+    /// the epilogue one element at a time (a vector epilogue could read past C's edge).
+    /// </summary>
+    private static void EdgeTile<TOps, TVec, T, TEpilogue>(
+        int kc, ref readonly T a, nint aRowStride, nint aStep, int mr, ref readonly T b, nint bStep, int nr,
+        ref T c, int ldc, TileStore store, ref readonly T bias,
+        scoped in TEpilogue epilogue, bool applyEpilogue, int row, int column, Span<T> tile, int tileColumns)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TEpilogue : IGemmEpilogue<T>, allows ref struct
+    {
+        ref T t0 = ref MemoryMarshal.GetReference(tile);
+        if (store != TileStore.Overwrite)
+        {
+            for (int i = 0; i < mr; i++)
+            {
+                ref T from = ref store == TileStore.Bias ? ref Unsafe.AsRef(in bias) : ref Unsafe.Add(ref c, (nint)i * ldc);
+                MemoryMarshal.CreateReadOnlySpan(ref from, nr).CopyTo(tile.Slice(i * tileColumns, nr));
+            }
+        }
+
+        GemmMicroKernel.Compute<TOps, TVec, T, NoEpilogue<T>>(
+            kc, in a, aRowStride, aStep, mr, in b, bStep,
+            ref t0, tileColumns, store == TileStore.Overwrite ? TileStore.Overwrite : TileStore.Accumulate,
+            in t0, default, false, row, column);
+
+        for (int i = 0; i < mr; i++)
+        {
+            ref T to = ref Unsafe.Add(ref c, (nint)i * ldc);
+            ref T from = ref Unsafe.Add(ref t0, i * tileColumns);
+            for (int j = 0; j < nr; j++)
+            {
+                T value = Unsafe.Add(ref from, j);
+                Unsafe.Add(ref to, j) = applyEpilogue ? epilogue.Apply<OpsScalar<T>, T>(value, row + i, column + j) : value;
+            }
+        }
+    }
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+}

@@ -1,0 +1,138 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using HpcBackprop.Kernels.Simd;
+
+namespace HpcBackprop.Kernels.Gemm;
+
+/// <summary>
+/// The register-blocked heart of the GEMM: an MR x NR tile of C (MR = <see cref="Rows"/>, NR =
+/// <see cref="VectorsPerRow"/> registers) from an MR x kc sliver of op(A) and a kc x NR sliver of op(B).
+/// Each k step loads the NR-wide row of B once and broadcasts each of the MR elements of A's column
+/// into a fused multiply-add with it: 12 accumulators, 2 B registers and 1 broadcast fit the 16
+/// registers of AVX2 (6 x 16 in float, as BLIS uses on Haswell and Zen).
+/// </summary>
+/// <remarks>
+/// Written once for every width: TOps is Ops256 (6 x 16 float, 6 x 8 double on AVX2), Ops512,
+/// Ops128 or OpsScalar (6 x 2). The slivers are addressed by strides so the same kernel reads packed
+/// buffers (A: row stride 1, k step MR; B: k step NR) or the operands in place (the no-pack path).
+/// </remarks>
+internal static class GemmMicroKernel
+{
+    /// <summary>MR, the rows of the register tile.</summary>
+    public const int Rows = 6;
+
+    /// <summary>Registers per tile row: NR = VectorsPerRow x TOps.Count.</summary>
+    public const int VectorsPerRow = 2;
+
+    /// <summary>
+    /// C tile (MR x NR at <paramref name="c"/>, rows <paramref name="ldc"/> apart) = the combination
+    /// <paramref name="store"/> of itself and sum over p &lt; kc of op(A)(r, p) op(B)(p, :), then the epilogue
+    /// when <paramref name="applyEpilogue"/>.
+    /// </summary>
+    /// <param name="kc">The k extent of this block.</param>
+    /// <param name="a">op(A)(0, 0) of the sliver: element (r, p) at a[r * aRowStride + p * aStep].</param>
+    /// <param name="aRowStride">Elements between rows of the sliver.</param>
+    /// <param name="aStep">Elements between k steps of the sliver.</param>
+    /// <param name="aRows">Rows that exist; rows at or past it read row 0 instead (their results are discarded by the caller).</param>
+    /// <param name="b">op(B)(0, 0) of the sliver: row p is NR contiguous elements at b[p * bStep].</param>
+    /// <param name="bStep">Elements between k steps of the sliver.</param>
+    /// <param name="c">C(0, 0) of the tile.</param>
+    /// <param name="ldc">Elements between rows of C.</param>
+    /// <param name="store">Overwrite, accumulate into, or start from the bias.</param>
+    /// <param name="bias">NR bias values for <see cref="TileStore.Bias"/> (otherwise not read).</param>
+    /// <param name="epilogue">The function of the final value.</param>
+    /// <param name="applyEpilogue">Whether this is the last k block.</param>
+    /// <param name="row">The tile's first row in C, for the epilogue.</param>
+    /// <param name="column">The tile's first column in C, for the epilogue.</param>
+    [SkipLocalsInit]
+    public static void Compute<TOps, TVec, T, TEpilogue>(
+        int kc,
+        ref readonly T a, nint aRowStride, nint aStep, int aRows,
+        ref readonly T b, nint bStep,
+        ref T c, nint ldc, TileStore store, ref readonly T bias,
+        scoped in TEpilogue epilogue, bool applyEpilogue, int row, int column)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TEpilogue : IGemmEpilogue<T>, allows ref struct
+    {
+        // One base reference per row, so the k loop advances a single offset for all six.
+        ref T a0 = ref Unsafe.AsRef(in a);
+        ref T a1 = ref aRows > 1 ? ref Unsafe.Add(ref a0, aRowStride) : ref a0;
+        ref T a2 = ref aRows > 2 ? ref Unsafe.Add(ref a0, 2 * aRowStride) : ref a0;
+        ref T a3 = ref aRows > 3 ? ref Unsafe.Add(ref a0, 3 * aRowStride) : ref a0;
+        ref T a4 = ref aRows > 4 ? ref Unsafe.Add(ref a0, 4 * aRowStride) : ref a0;
+        ref T a5 = ref aRows > 5 ? ref Unsafe.Add(ref a0, 5 * aRowStride) : ref a0;
+        ref T b0 = ref Unsafe.AsRef(in b);
+        nint w = TOps.Count;
+
+        TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero;
+        TVec c30 = TOps.Zero, c31 = TOps.Zero, c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
+        nint ao = 0, bo = 0;
+        for (int p = 0; p < kc; p++)
+        {
+            TVec bv0 = TOps.Load(in Unsafe.Add(ref b0, bo));
+            TVec bv1 = TOps.Load(in Unsafe.Add(ref b0, bo + w));
+            TVec x = TOps.Create(Unsafe.Add(ref a0, ao));
+            c00 = TOps.MultiplyAdd(x, bv0, c00);
+            c01 = TOps.MultiplyAdd(x, bv1, c01);
+            x = TOps.Create(Unsafe.Add(ref a1, ao));
+            c10 = TOps.MultiplyAdd(x, bv0, c10);
+            c11 = TOps.MultiplyAdd(x, bv1, c11);
+            x = TOps.Create(Unsafe.Add(ref a2, ao));
+            c20 = TOps.MultiplyAdd(x, bv0, c20);
+            c21 = TOps.MultiplyAdd(x, bv1, c21);
+            x = TOps.Create(Unsafe.Add(ref a3, ao));
+            c30 = TOps.MultiplyAdd(x, bv0, c30);
+            c31 = TOps.MultiplyAdd(x, bv1, c31);
+            x = TOps.Create(Unsafe.Add(ref a4, ao));
+            c40 = TOps.MultiplyAdd(x, bv0, c40);
+            c41 = TOps.MultiplyAdd(x, bv1, c41);
+            x = TOps.Create(Unsafe.Add(ref a5, ao));
+            c50 = TOps.MultiplyAdd(x, bv0, c50);
+            c51 = TOps.MultiplyAdd(x, bv1, c51);
+            ao += aStep;
+            bo += bStep;
+        }
+
+        ref readonly T biasRef = ref bias;
+        StoreRow<TOps, TVec, T, TEpilogue>(c00, c01, ref c, store, in biasRef, in epilogue, applyEpilogue, row, column);
+        StoreRow<TOps, TVec, T, TEpilogue>(c10, c11, ref Unsafe.Add(ref c, ldc), store, in biasRef, in epilogue, applyEpilogue, row + 1, column);
+        StoreRow<TOps, TVec, T, TEpilogue>(c20, c21, ref Unsafe.Add(ref c, 2 * ldc), store, in biasRef, in epilogue, applyEpilogue, row + 2, column);
+        StoreRow<TOps, TVec, T, TEpilogue>(c30, c31, ref Unsafe.Add(ref c, 3 * ldc), store, in biasRef, in epilogue, applyEpilogue, row + 3, column);
+        StoreRow<TOps, TVec, T, TEpilogue>(c40, c41, ref Unsafe.Add(ref c, 4 * ldc), store, in biasRef, in epilogue, applyEpilogue, row + 4, column);
+        StoreRow<TOps, TVec, T, TEpilogue>(c50, c51, ref Unsafe.Add(ref c, 5 * ldc), store, in biasRef, in epilogue, applyEpilogue, row + 5, column);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow<TOps, TVec, T, TEpilogue>(
+        TVec sum0, TVec sum1, ref T c, TileStore store, ref readonly T bias,
+        scoped in TEpilogue epilogue, bool applyEpilogue, int row, int column)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TEpilogue : IGemmEpilogue<T>, allows ref struct
+    {
+        int w = TOps.Count;
+        ref T c1 = ref Unsafe.Add(ref c, w);
+        if (store == TileStore.Accumulate)
+        {
+            sum0 = TOps.Add(TOps.Load(in c), sum0);
+            sum1 = TOps.Add(TOps.Load(in c1), sum1);
+        }
+        else if (store == TileStore.Bias)
+        {
+            sum0 = TOps.Add(TOps.Load(in bias), sum0);
+            sum1 = TOps.Add(TOps.Load(in Unsafe.Add(ref Unsafe.AsRef(in bias), w)), sum1);
+        }
+
+        if (applyEpilogue)
+        {
+            sum0 = epilogue.Apply<TOps, TVec>(sum0, row, column);
+            sum1 = epilogue.Apply<TOps, TVec>(sum1, row, column + w);
+        }
+
+        TOps.Store(sum0, ref c);
+        TOps.Store(sum1, ref c1);
+    }
+}

@@ -1,0 +1,63 @@
+namespace HpcBackprop.Kernels.Gemm;
+
+/// <summary>
+/// One factor op(X) of a GEMM, read in place: a row-major matrix with a leading dimension, used as it
+/// is or transposed. op(X) is <see cref="Rows"/> x <see cref="Columns"/>; its element (i, j) is
+/// X[i * ld + j], or X[j * ld + i] when <see cref="Transposed"/>. A strided view (for example Theta
+/// without its bias column: start at element 1, ld = s(l) + 1) is a slice and a leading dimension,
+/// so no product ever copies or transposes a matrix in memory outside the packing buffers.
+/// </summary>
+internal readonly ref struct GemmOperand<T>
+{
+    /// <summary>Describes op(X) and checks that <paramref name="data"/> holds every element it names.</summary>
+    /// <param name="data">The stored matrix, starting at op(X)'s element (0, 0).</param>
+    /// <param name="rows">Rows of op(X).</param>
+    /// <param name="columns">Columns of op(X).</param>
+    /// <param name="leadingDimension">Elements between consecutive stored rows (at least the stored row length).</param>
+    /// <param name="transposed">Whether op(X) is the transpose of the stored matrix.</param>
+    public GemmOperand(ReadOnlySpan<T> data, int rows, int columns, int leadingDimension, bool transposed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfNegative(columns);
+        int storedRows = transposed ? columns : rows;
+        int storedColumns = transposed ? rows : columns;
+        if (leadingDimension < Math.Max(storedColumns, 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(leadingDimension), leadingDimension,
+                $"A stored row has {storedColumns} elements; the leading dimension must be at least that.");
+        }
+
+        long needed = storedRows == 0 || storedColumns == 0 ? 0 : ((long)(storedRows - 1) * leadingDimension) + storedColumns;
+        if (data.Length < needed)
+        {
+            throw new ArgumentException(
+                $"A {storedRows} x {storedColumns} matrix with leading dimension {leadingDimension} needs {needed} elements; got {data.Length}.",
+                nameof(data));
+        }
+
+        Data = data;
+        Rows = rows;
+        Columns = columns;
+        LeadingDimension = leadingDimension;
+        Transposed = transposed;
+    }
+
+    public ReadOnlySpan<T> Data { get; }
+
+    public int Rows { get; }
+
+    public int Columns { get; }
+
+    public int LeadingDimension { get; }
+
+    public bool Transposed { get; }
+
+    /// <summary>Elements between op(X)(i, j) and op(X)(i + 1, j).</summary>
+    public nint RowStride => Transposed ? 1 : LeadingDimension;
+
+    /// <summary>Elements between op(X)(i, j) and op(X)(i, j + 1).</summary>
+    public nint ColumnStride => Transposed ? LeadingDimension : 1;
+
+    /// <summary>The element (i, j) of op(X), for tests and remainders.</summary>
+    public T this[int i, int j] => Data[(int)((i * RowStride) + (j * ColumnStride))];
+}

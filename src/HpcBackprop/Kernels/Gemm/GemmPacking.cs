@@ -1,0 +1,82 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace HpcBackprop.Kernels.Gemm;
+
+/// <summary>
+/// Copies a block of op(A) or op(B) into the order the micro-kernel reads it: slivers of MR rows
+/// of op(A) (or NR columns of op(B)), each stored k step by k step, so the kernel's loads are
+/// contiguous whatever the operand's orientation. Edges are zero-padded to a full sliver: one
+/// micro-kernel then serves every shape, the padding adding zeros to tile entries that are discarded.
+/// </summary>
+/// <remarks>
+/// Packing A and packing B are the same copy seen from two sides: an NR-column sliver of op(B) is an
+/// NR-row sliver of op(B)'. Both call <see cref="PackSlivers"/> with the strides swapped.
+/// </remarks>
+internal static class GemmPacking
+{
+    /// <summary>
+    /// Packs op(A) rows <paramref name="row"/> .. + <paramref name="mc"/>, k <paramref name="k"/> .. + <paramref name="kc"/>:
+    /// sliver s (MR rows) starts at packed[s * MR * kc], its element (r, p) is at [p * MR + r].
+    /// </summary>
+    public static void PackA<T>(scoped in GemmOperand<T> a, int row, int mc, int k, int kc, int mr, Span<T> packed)
+        where T : unmanaged
+        => PackSlivers(in At(in a, row, k), a.RowStride, a.ColumnStride, mc, kc, mr, packed);
+
+    /// <summary>
+    /// Packs op(B) k <paramref name="k"/> .. + <paramref name="kc"/>, columns <paramref name="column"/> .. + <paramref name="nc"/>:
+    /// sliver s (NR columns) starts at packed[s * NR * kc], its element (p, j) is at [p * NR + j].
+    /// </summary>
+    public static void PackB<T>(scoped in GemmOperand<T> b, int k, int kc, int column, int nc, int nr, Span<T> packed)
+        where T : unmanaged
+        => PackSlivers(in At(in b, k, column), b.ColumnStride, b.RowStride, nc, kc, nr, packed);
+
+    /// <summary>A reference to op(X)(i, j); the operand's constructor checked the extent.</summary>
+    public static ref readonly T At<T>(scoped in GemmOperand<T> x, int i, int j)
+        => ref Unsafe.Add(ref MemoryMarshal.GetReference(x.Data), (i * x.RowStride) + (j * x.ColumnStride));
+
+    // source element (i, p), i across the sliver and p along k, is at source[i * across + p * along].
+    private static void PackSlivers<T>(ref readonly T source, nint across, nint along, int count, int kc, int width, Span<T> packed)
+        where T : unmanaged
+    {
+        ref T src = ref Unsafe.AsRef(in source);
+        ref T dst0 = ref MemoryMarshal.GetReference(packed.Slice(0, ((count + width - 1) / width) * width * kc));
+        for (int s0 = 0; s0 < count; s0 += width)
+        {
+            int rows = Math.Min(width, count - s0);
+            ref T sliverSource = ref Unsafe.Add(ref src, s0 * across);
+            ref T dst = ref Unsafe.Add(ref dst0, (nint)s0 * kc);
+            if (rows < width)
+            {
+                MemoryMarshal.CreateSpan(ref dst, width * kc).Clear();
+            }
+
+            if (across == 1)
+            {
+                // Contiguous across the sliver (op(A) transposed, op(B) as stored): rows elements per k step.
+                for (int p = 0; p < kc; p++)
+                {
+                    ref T from = ref Unsafe.Add(ref sliverSource, p * along);
+                    ref T to = ref Unsafe.Add(ref dst, p * width);
+                    for (int i = 0; i < rows; i++)
+                    {
+                        Unsafe.Add(ref to, i) = Unsafe.Add(ref from, i);
+                    }
+                }
+            }
+            else
+            {
+                // Contiguous along k (or neither): read each source line once, write it down a sliver column.
+                for (int i = 0; i < rows; i++)
+                {
+                    ref T from = ref Unsafe.Add(ref sliverSource, i * across);
+                    ref T to = ref Unsafe.Add(ref dst, i);
+                    for (int p = 0; p < kc; p++)
+                    {
+                        Unsafe.Add(ref to, p * width) = Unsafe.Add(ref from, p * along);
+                    }
+                }
+            }
+        }
+    }
+}

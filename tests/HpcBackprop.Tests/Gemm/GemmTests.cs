@@ -1,0 +1,249 @@
+using System.Numerics;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using HpcBackprop.Kernels;
+using HpcBackprop.Kernels.Gemm;
+using HpcBackprop.Kernels.Simd;
+
+namespace HpcBackprop.Tests.Gemm;
+
+/// <summary>
+/// The packed GEMM against a naive triple loop: random shapes drawn from the edges of the blocking
+/// (1, MR +- 1, NR +- 1, KC +- 1, primes), every transpose variant, beta 0, 1 and 0.5, with and
+/// without a bias row, every packing choice, leading dimensions with padding. Run once per ISA knob.
+/// </summary>
+[Trait("Category", "Simd")]
+public abstract class GemmTests<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    // Bounds the naive product's cost (and the software-emulated Vector512 runs) per case.
+    private const int MaxWork = 400_000;
+
+    private static readonly GemmPathChoice?[] Paths =
+        [null, GemmPathChoice.Packed, new GemmPathChoice(false, false), new GemmPathChoice(true, false), new GemmPathChoice(false, true)];
+
+    [Property(MaxTest = 120, QuietOnSuccess = true)]
+    public Property Matches_the_naive_product(PositiveInt seed)
+    {
+        var g = GemmCase<T>.Random(seed.Get, MaxWork);
+        GemmPathChoice? path = Paths[seed.Get % Paths.Length];
+        string? failure = Verify(g, g.Run(path));
+        return (failure is null).Label($"{failure}, path {path?.ToString() ?? "auto"}");
+    }
+
+    [Property(MaxTest = 40, QuietOnSuccess = true)]
+    public Property Packing_does_not_change_the_bits(PositiveInt seed)
+    {
+        // The kernel adds each tile's k terms in the same order whether it reads packed or in-place
+        // operands, and edge tiles go through the same kernel: every path gives the same bits.
+        var g = GemmCase<T>.Random(seed.Get, MaxWork);
+        T[] first = g.Run(GemmPathChoice.Packed);
+        bool same = Paths.All(p => g.Run(p).AsSpan().SequenceEqual(first));
+        return same.Label(g.ToString());
+    }
+
+    public static TheoryData<int, int, int> EdgeShapes()
+    {
+        GemmBlocking b = GemmBlocking.ForActiveWidth<T>();
+        return new TheoryData<int, int, int>
+        {
+            { 1, 1, 1 }, { b.MR - 1, b.NR - 1, b.KC - 1 }, { b.MR + 1, b.NR + 1, b.KC + 1 }, { b.MR, b.NR, b.KC },
+            { (2 * b.MR) + 1, (2 * b.NR) + 1, (2 * b.KC) + 1 }, { b.MC + 1, 3, 5 }, { 3, b.NR * 3, 2 }, { 1, 97, 13 }, { 97, 1, 13 },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(EdgeShapes))]
+    public void Edge_shapes_match_the_naive_product_in_every_variant(int m, int n, int k)
+    {
+        var rng = new Random((m * 7919) + (n * 104729) + k);
+        foreach (bool transA in new[] { false, true })
+        {
+            foreach (bool transB in new[] { false, true })
+            {
+                foreach (T beta in new[] { T.Zero, T.One })
+                {
+                    var g = GemmCase<T>.Create(rng, m, n, k, transA, transB, beta, useBias: beta == T.Zero);
+                    foreach (GemmPathChoice? path in Paths)
+                    {
+                        string? failure = Verify(g, g.Run(path));
+                        Assert.True(failure is null, $"{failure}, path {path?.ToString() ?? "auto"}");
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Empty_inner_dimension_leaves_the_start_value()
+    {
+        var rng = new Random(5);
+        var g = GemmCase<T>.Create(rng, 7, 9, 0, false, true, T.CreateChecked(0.5), useBias: false);
+        string? failure = Verify(g, g.Run());
+        Assert.True(failure is null, failure);
+        var h = GemmCase<T>.Create(rng, 7, 9, 0, true, false, T.Zero, useBias: true);
+        failure = Verify(h, h.Run());
+        Assert.True(failure is null, failure);
+    }
+
+    [Fact]
+    public void Sigmoid_epilogue_equals_the_sigmoid_of_the_product()
+    {
+        var g = GemmCase<T>.Create(new Random(11), 37, (2 * GemmBlocking.ForActiveWidth<T>().NR) + 3, 29, false, true, T.Zero, useBias: true);
+        T[] c = (T[])g.C0.Clone();
+        Kernels.Gemm.Gemm.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, c, g.Ldc, default(SigmoidEpilogue<T>));
+        double u = Tests.Numerics.UnitRoundoff<T>();
+        for (int i = 0; i < g.M; i++)
+        {
+            for (int j = 0; j < g.N; j++)
+            {
+                (double z, double magnitude) = g.Expected(i, j);
+                double want = 1 / (1 + Math.Exp(-z));
+
+                // g is 1/4-Lipschitz, so the product's error shrinks by 4; evaluating g in T adds the
+                // relative errors of e^-z (at most 4 u assumed for the runtime's exp), of 1 + t and of the
+                // division: 6 u relative, and g <= 1; 8 u leaves a margin.
+                double tol = (0.25 * g.Tolerance(magnitude)) + (8 * u);
+                double got = double.CreateChecked(c[(i * g.Ldc) + j]);
+                Assert.True(Math.Abs(got - want) <= tol, $"{g}: C[{i},{j}] = {got:R}, expected {want:R} within {tol:E2}");
+            }
+
+            for (int j = g.N; j < g.Ldc; j++)
+            {
+                Assert.True(T.IsNaN(c[(i * g.Ldc) + j]), "the padding past column n was written");
+            }
+        }
+    }
+
+    [Fact]
+    public void Sigmoid_gradient_epilogue_equals_e_a_one_minus_a()
+    {
+        var rng = new Random(12);
+        var g = GemmCase<T>.Create(rng, 41, (2 * GemmBlocking.ForActiveWidth<T>().NR) + 5, 19, false, false, T.Zero, useBias: false);
+        int lda = g.N + 2;
+        var a = new T[g.M * lda];
+        for (int i = 0; i < a.Length; i++)
+        {
+            a[i] = T.CreateChecked(rng.NextDouble());
+        }
+
+        T[] c = (T[])g.C0.Clone();
+        Kernels.Gemm.Gemm.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, c, g.Ldc, new SigmoidGradientEpilogue<T>(a, lda));
+        double u = Tests.Numerics.UnitRoundoff<T>();
+        for (int i = 0; i < g.M; i++)
+        {
+            for (int j = 0; j < g.N; j++)
+            {
+                (double e, double magnitude) = g.Expected(i, j);
+                double aij = double.CreateChecked(a[(i * lda) + j]);
+                double slope = aij * (1 - aij);
+
+                // The product's error is scaled by a (1 - a); computing (e a)(1 - a) in T adds three
+                // roundings (two products, one difference) relative to the result: gamma(3).
+                double tol = (g.Tolerance(magnitude) * slope) + (GemmCase<T>.Gamma(3, u) * (Math.Abs(e) + g.Tolerance(magnitude)) * slope);
+                double got = double.CreateChecked(c[(i * g.Ldc) + j]);
+                Assert.True(Math.Abs(got - (e * slope)) <= tol, $"{g}: C[{i},{j}] = {got:R}, expected {e * slope:R} within {tol:E2}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Mismatched_shapes_throw_before_writing()
+    {
+        var g = GemmCase<T>.Create(new Random(3), 5, 6, 7, false, false, T.One, useBias: false);
+        T[] c = (T[])g.C0.Clone();
+        Assert.Throws<ArgumentException>(() => Kernels.Gemm.Gemm.Compute(g.OperandA, new GemmOperand<T>(g.B, g.K - 1, g.N, g.Ldb, false), g.Beta, c, g.Ldc));
+        Assert.Throws<ArgumentException>(() => Kernels.Gemm.Gemm.Compute(g.OperandA, g.OperandB, g.Beta, c.AsSpan(0, ((g.M - 1) * g.Ldc) + g.N - 1), g.Ldc));
+        Assert.Throws<ArgumentException>(() => Kernels.Gemm.Gemm.Compute(g.OperandA, g.OperandB, g.Beta, c, g.N - 1));
+        Assert.Throws<ArgumentException>(() => new GemmOperand<T>(g.A, g.M + 1, g.K, g.Lda, false));
+        Assert.Throws<ArgumentException>(() => Kernels.Gemm.Gemm.Compute(
+            g.OperandA, g.OperandB, T.Zero, new T[g.N - 1], c, g.Ldc, default(NoEpilogue<T>)));
+        Assert.Throws<ArgumentException>(() => Kernels.Gemm.Gemm.Compute(
+            g.OperandA, g.OperandB, T.Zero, ReadOnlySpan<T>.Empty, c, g.Ldc, new SigmoidGradientEpilogue<T>(new T[g.M * g.N - 1], g.N)));
+        Assert.Equal(g.C0, c);
+    }
+
+    [Fact]
+    public void Column_sums_add_every_row_in_order()
+    {
+        var rng = new Random(9);
+        int rows = 23, n = 11, stride = 3;
+        var d = new T[rows * n];
+        for (int i = 0; i < d.Length; i++)
+        {
+            d[i] = T.CreateChecked(rng.NextDouble() - 0.5);
+        }
+
+        var sums = new T[n * stride];
+        sums[0] = T.One;
+        ColumnSums.Accumulate<T>(d, rows, n, sums, stride);
+        for (int i = 0; i < n; i++)
+        {
+            T want = i == 0 ? T.One : T.Zero;
+            for (int t = 0; t < rows; t++)
+            {
+                want += d[(t * n) + i];
+            }
+
+            Assert.Equal(want, sums[i * stride]);
+            for (int s = 1; s < stride && (i * stride) + s < sums.Length; s++)
+            {
+                Assert.Equal(T.Zero, sums[(i * stride) + s]);
+            }
+        }
+    }
+
+    [Fact]
+    public void Runs_at_the_forced_width()
+    {
+        // Guards the ISA matrix: a knob that is silently ignored would retest the same path.
+        string? forced = Environment.GetEnvironmentVariable(SimdPath.EnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(forced))
+        {
+            Assert.Equal(Enum.Parse<SimdWidth>(forced, ignoreCase: true), SimdPath.Active);
+        }
+
+        GemmBlocking b = GemmBlocking.ForActiveWidth<T>();
+        int lanes = SimdPath.Active == SimdWidth.Scalar ? 1 : (int)SimdPath.Active / (8 * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+        Assert.Equal(GemmMicroKernel.VectorsPerRow * lanes, b.NR);
+    }
+
+    /// <summary>Null when every entry of C is within the bound and the padding is untouched; else what failed.</summary>
+    private static string? Verify(GemmCase<T> g, T[] c)
+    {
+        string worst = "";
+        double worstExcess = 0;
+        for (int i = 0; i < g.M; i++)
+        {
+            for (int j = 0; j < g.Ldc; j++)
+            {
+                double got = double.CreateChecked(c[(i * g.Ldc) + j]);
+                if (j >= g.N)
+                {
+                    if (!double.IsNaN(got))
+                    {
+                        return $"{g}: the padding C[{i},{j}] was written";
+                    }
+
+                    continue;
+                }
+
+                (double want, double magnitude) = g.Expected(i, j);
+                double tol = g.Tolerance(magnitude);
+                double excess = Math.Abs(got - want) <= tol ? 0 : double.IsNaN(got) ? double.PositiveInfinity : Math.Abs(got - want) / Math.Max(tol, double.Epsilon);
+                if (excess > worstExcess)
+                {
+                    worstExcess = excess;
+                    worst = $"C[{i},{j}] = {got:R}, expected {want:R} within {tol:E2}";
+                }
+            }
+        }
+
+        return worstExcess == 0 ? null : $"{g}: {worst}";
+    }
+}
+
+public sealed class FloatGemmTests : GemmTests<float>;
+
+public sealed class DoubleGemmTests : GemmTests<double>;
