@@ -1,0 +1,112 @@
+using System.Numerics;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using HpcBackprop.Engine;
+using HpcBackprop.Reference;
+
+namespace HpcBackprop.Tests.Engine;
+
+/// <summary>
+/// The batched engine equals the literal reference, and the per-example engine, within rounding, for
+/// random layouts, m, lambda and row blocks (including blocks that do not divide m).
+/// </summary>
+[Trait("Category", "Simd")]
+public class BatchedEngineTests
+{
+    [Property(MaxTest = 100, QuietOnSuccess = true)]
+    public Property Double_with_labels(PositiveInt seed) => Compare<double>(Problem.Create(seed.Get), seed.Get, useTargets: false);
+
+    [Property(MaxTest = 100, QuietOnSuccess = true)]
+    public Property Float_with_labels(PositiveInt seed) => Compare<float>(Problem.Create(seed.Get), seed.Get, useTargets: false);
+
+    [Property(MaxTest = 40, QuietOnSuccess = true)]
+    public Property Float_with_targets(PositiveInt seed) => Compare<float>(Problem.Create(seed.Get), seed.Get, useTargets: true);
+
+    [Property(MaxTest = 40, QuietOnSuccess = true)]
+    public Property Double_with_targets(PositiveInt seed) => Compare<double>(Problem.Create(seed.Get), seed.Get, useTargets: true);
+
+    /// <summary>Wide enough that the GEMM packs its operands and crosses its KC and MC blocks.</summary>
+    [Property(MaxTest = 12, QuietOnSuccess = true)]
+    public Property Wide_layers_and_many_examples(PositiveInt seed)
+        => Compare<float>(Problem.Create(seed.Get, maxLayers: 4, maxSize: 300, maxM: 300, weightScale: 0.1), seed.Get, useTargets: false);
+
+    [Fact]
+    public void Cost_alone_equals_the_cost_of_the_full_call()
+    {
+        Problem p = Problem.Create(17, maxSize: 40, maxM: 60);
+        float[] theta = Numerics.Convert<float>(p.Parameters);
+        float[] x = Numerics.Convert<float>(p.Features);
+        var ws = new BatchedWorkspace<float>(p.Layout, rowBlock: 7);
+        float withGradient = BatchedEngine.CostAndGradient(ws, theta, x, new Supervision<float>(p.Labels, p.Layout.OutputSize), 0.5f, new float[theta.Length]);
+        float alone = BatchedEngine.CostAndGradient(ws, theta, x, new Supervision<float>(p.Labels, p.Layout.OutputSize), 0.5f, Span<float>.Empty);
+        Assert.Equal(withGradient, alone);
+    }
+
+    [Fact]
+    public void A_non_finite_weight_throws_and_leaves_the_gradient()
+    {
+        Problem p = Problem.Create(23, maxSize: 10, maxM: 9);
+        double[] theta = (double[])p.Parameters.Clone();
+        theta[theta.Length / 2] = double.PositiveInfinity;
+        var gradient = new double[theta.Length];
+        var ws = new BatchedWorkspace<double>(p.Layout);
+        var e = Assert.Throws<ArgumentException>(
+            () => BatchedEngine.CostAndGradient<double>(ws, theta, p.Features, new Supervision<double>(p.Labels, p.Layout.OutputSize), 1.0, gradient));
+        Assert.Equal("parameters", e.ParamName);
+        Assert.All(gradient, g => Assert.Equal(0.0, g));
+    }
+
+    /// <summary>
+    /// The batched engine runs in T; the reference runs in double on the same inputs rounded to T, so
+    /// the difference is the engine's own rounding, bounded by <see cref="EngineTolerance"/>. The
+    /// per-example engine carries the same bound, so the two engines may differ by twice it.
+    /// </summary>
+    private static Property Compare<T>(Problem p, int seed, bool useTargets)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] theta = Numerics.Convert<T>(p.Parameters);
+        T[] x = Numerics.Convert<T>(p.Features);
+        T[] y = Numerics.Convert<T>(p.Targets);
+        T lambda = T.CreateChecked(p.Lambda);
+        int k = p.Layout.OutputSize;
+        Supervision<T> supervision = useTargets ? new Supervision<T>(y, k) : new Supervision<T>(p.Labels, k);
+        int rowBlock = 1 + (seed % (p.M + 1));
+
+        var gradient = new T[theta.Length];
+        T j = BatchedEngine.CostAndGradient(new BatchedWorkspace<T>(p.Layout, rowBlock), theta, x, supervision, lambda, gradient);
+        var perExample = new T[theta.Length];
+        T jPerExample = PerExampleEngine.CostAndGradient(new Workspace<T>(p.Layout, blockSize: 4), theta, x, supervision, lambda, perExample);
+
+        double[] thetaD = Numerics.ToDouble(theta);
+        double[] xD = Numerics.ToDouble(x);
+        double lambdaD = double.CreateChecked(lambda);
+        var expected = new double[theta.Length];
+        double jRef = useTargets
+            ? ReferenceBackprop.CostAndGradient<double>(p.Layout, thetaD, xD, Numerics.ToDouble(y), lambdaD, expected)
+            : ReferenceBackprop.CostAndGradient<double>(p.Layout, thetaD, xD, p.Labels, lambdaD, expected);
+
+        string worst = "";
+        double worstExcess = 0;
+        Check(double.CreateChecked(j), jRef, 1, "J vs reference");
+        Check(double.CreateChecked(j), double.CreateChecked(jPerExample), 2, "J vs per-example");
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Check(double.CreateChecked(gradient[i]), expected[i], 1, $"D[{i}] vs reference");
+            Check(double.CreateChecked(gradient[i]), double.CreateChecked(perExample[i]), 2, $"D[{i}] vs per-example");
+        }
+
+        return (worstExcess <= 1).Label($"{typeof(T).Name}, {p}, row block {rowBlock}: {worst}");
+
+        void Check(double actual, double want, double bounds, string what)
+        {
+            double tol = bounds * EngineTolerance.For<T>(p.Layout, want);
+            double excess = Math.Abs(actual - want) / tol;
+            if (!(excess <= worstExcess))
+            {
+                worstExcess = double.IsNaN(excess) ? double.PositiveInfinity : excess;
+                worst = $"{what}: {actual:R} vs {want:R} (tolerance {tol:E2})";
+            }
+        }
+    }
+}
