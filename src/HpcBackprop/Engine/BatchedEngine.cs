@@ -128,7 +128,7 @@ internal static class BatchedEngine
                 var dT = new GemmOperand<T>(errors, next, count, next, transposed: true);
                 var a = new GemmOperand<T>(l == 0 ? input : ws.Activations(l, count), count, s, s, transposed: false);
                 Gemm.Compute(in dT, in a, T.One, deltaL[1..], s + 1);
-                ColumnSums.Accumulate(errors, count, next, deltaL, s + 1);
+                ColumnSums.Accumulate(errors, count, next, deltaL, s + 1, ws.ColumnSums);
             }
         }
 

@@ -26,6 +26,7 @@ internal sealed class BatchedWorkspace<T>
     private readonly T[] _outputZ;      // rowBlock x K
     private readonly T[] _targets;      // rowBlock x K
     private readonly T[] _delta;        // ParameterCount
+    private readonly T[] _columnSums;   // max s(l): the bias column of Delta(l) being summed
 
     /// <param name="layout">The network.</param>
     /// <param name="rowBlock">Examples per pass of the three products, at least 1.</param>
@@ -56,6 +57,7 @@ internal sealed class BatchedWorkspace<T>
         _outputZ = new T[rowBlock * layout.OutputSize];
         _targets = new T[rowBlock * layout.OutputSize];
         _delta = new T[layout.ParameterCount];
+        _columnSums = new T[layout.MaxLayerSize];
     }
 
     public NetworkLayout Layout { get; }
@@ -79,4 +81,7 @@ internal sealed class BatchedWorkspace<T>
     public Span<T> Targets(int count) => _targets.AsSpan(0, count * Layout.OutputSize);
 
     public Span<T> Delta => _delta;
+
+    /// <summary>Room for one layer's column sums of D, contiguous.</summary>
+    public Span<T> ColumnSums => _columnSums;
 }

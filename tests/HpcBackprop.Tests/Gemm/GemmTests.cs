@@ -177,7 +177,7 @@ public abstract class GemmTests<T>
 
         var sums = new T[n * stride];
         sums[0] = T.One;
-        ColumnSums.Accumulate<T>(d, rows, n, sums, stride);
+        ColumnSums.Accumulate<T>(d, rows, n, sums, stride, new T[n + 3]);
         for (int i = 0; i < n; i++)
         {
             T want = i == 0 ? T.One : T.Zero;

@@ -12,11 +12,17 @@ internal static class ColumnSums
     /// sums[i * stride] += sum over t of d[t * n + i], for i &lt; n; the rows are added in order t = 0, 1, ...,
     /// the same order as the per-example updates.
     /// </summary>
+    /// <remarks>
+    /// The sums are carried in <paramref name="scratch"/>, contiguous, so D is read row by row as it is
+    /// stored (a column walk would touch a new cache line per element) and the strided column of
+    /// Delta is read and written once.
+    /// </remarks>
     public static void Accumulate<T>(
         ReadOnlySpan<T> d,   // rows x n, row-major
         int rows, int n,
         Span<T> sums,        // n values, stride apart
-        int stride)
+        int stride,
+        Span<T> scratch)     // at least n
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         KernelArguments.CheckLength(d.Length, rows * n, nameof(d));
@@ -25,15 +31,24 @@ internal static class ColumnSums
             throw new ArgumentException($"Expected {n} sums {stride} apart; got {sums.Length} elements.", nameof(sums));
         }
 
+        Span<T> acc = scratch[..n];
         for (int i = 0; i < n; i++)
         {
-            T sum = sums[i * stride];
-            for (int t = 0; t < rows; t++)
-            {
-                sum += d[(t * n) + i];
-            }
+            acc[i] = sums[i * stride];
+        }
 
-            sums[i * stride] = sum;
+        for (int t = 0; t < rows; t++)
+        {
+            ReadOnlySpan<T> row = d.Slice(t * n, n);
+            for (int i = 0; i < acc.Length; i++)
+            {
+                acc[i] += row[i];
+            }
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            sums[i * stride] = acc[i];
         }
     }
 }

@@ -58,13 +58,13 @@ internal static class GemmDriver
                 bool last = pc + kc == k;
                 if (path.PackB)
                 {
-                    GemmPacking.PackB(in b, pc, kc, jc, nc, nr, packedB);
+                    GemmPacking.PackB<TOps, TVec, T>(in b, pc, kc, jc, nc, nr, packedB);
                 }
                 else if (nc % nr != 0)
                 {
                     // In place, B has no zero padding: pack the partial last sliver alone.
                     int jLast = nc / nr * nr;
-                    GemmPacking.PackB(in b, pc, kc, jc + jLast, nc - jLast, nr, edgeB);
+                    GemmPacking.PackB<TOps, TVec, T>(in b, pc, kc, jc + jLast, nc - jLast, nr, edgeB);
                 }
 
                 for (int ic = 0; ic < m; ic += blocking.MC)
@@ -72,7 +72,7 @@ internal static class GemmDriver
                     int mc = Math.Min(blocking.MC, m - ic);
                     if (path.PackA)
                     {
-                        GemmPacking.PackA(in a, ic, mc, pc, kc, mr, packedA);
+                        GemmPacking.PackA<TOps, TVec, T>(in a, ic, mc, pc, kc, mr, packedA);
                     }
 
                     for (int jr = 0; jr < nc; jr += nr)

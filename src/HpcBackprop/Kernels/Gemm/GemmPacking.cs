@@ -1,5 +1,7 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using HpcBackprop.Kernels.Simd;
 
 namespace HpcBackprop.Kernels.Gemm;
 
@@ -19,25 +21,31 @@ internal static class GemmPacking
     /// Packs op(A) rows <paramref name="row"/> .. + <paramref name="mc"/>, k <paramref name="k"/> .. + <paramref name="kc"/>:
     /// sliver s (MR rows) starts at packed[s * MR * kc], its element (r, p) is at [p * MR + r].
     /// </summary>
-    public static void PackA<T>(scoped in GemmOperand<T> a, int row, int mc, int k, int kc, int mr, Span<T> packed)
-        where T : unmanaged
-        => PackSlivers(in At(in a, row, k), a.RowStride, a.ColumnStride, mc, kc, mr, packed);
+    public static void PackA<TOps, TVec, T>(scoped in GemmOperand<T> a, int row, int mc, int k, int kc, int mr, Span<T> packed)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => PackSlivers<TOps, TVec, T>(in At(in a, row, k), a.RowStride, a.ColumnStride, mc, kc, mr, packed);
 
     /// <summary>
     /// Packs op(B) k <paramref name="k"/> .. + <paramref name="kc"/>, columns <paramref name="column"/> .. + <paramref name="nc"/>:
     /// sliver s (NR columns) starts at packed[s * NR * kc], its element (p, j) is at [p * NR + j].
     /// </summary>
-    public static void PackB<T>(scoped in GemmOperand<T> b, int k, int kc, int column, int nc, int nr, Span<T> packed)
-        where T : unmanaged
-        => PackSlivers(in At(in b, k, column), b.ColumnStride, b.RowStride, nc, kc, nr, packed);
+    public static void PackB<TOps, TVec, T>(scoped in GemmOperand<T> b, int k, int kc, int column, int nc, int nr, Span<T> packed)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => PackSlivers<TOps, TVec, T>(in At(in b, k, column), b.ColumnStride, b.RowStride, nc, kc, nr, packed);
 
     /// <summary>A reference to op(X)(i, j); the operand's constructor checked the extent.</summary>
     public static ref readonly T At<T>(scoped in GemmOperand<T> x, int i, int j)
         => ref Unsafe.Add(ref MemoryMarshal.GetReference(x.Data), (i * x.RowStride) + (j * x.ColumnStride));
 
     // source element (i, p), i across the sliver and p along k, is at source[i * across + p * along].
-    private static void PackSlivers<T>(ref readonly T source, nint across, nint along, int count, int kc, int width, Span<T> packed)
-        where T : unmanaged
+    private static void PackSlivers<TOps, TVec, T>(ref readonly T source, nint across, nint along, int count, int kc, int width, Span<T> packed)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref T src = ref Unsafe.AsRef(in source);
         ref T dst0 = ref MemoryMarshal.GetReference(packed.Slice(0, ((count + width - 1) / width) * width * kc));
@@ -53,28 +61,39 @@ internal static class GemmPacking
 
             if (across == 1)
             {
-                // Contiguous across the sliver (op(A) transposed, op(B) as stored): rows elements per k step.
+                // Contiguous across the sliver (op(A) transposed, op(B) as stored): rows elements per k
+                // step, copied a vector at a time where a whole vector fits.
                 for (int p = 0; p < kc; p++)
                 {
                     ref T from = ref Unsafe.Add(ref sliverSource, p * along);
                     ref T to = ref Unsafe.Add(ref dst, p * width);
-                    for (int i = 0; i < rows; i++)
+                    int i = 0;
+                    for (; i <= rows - TOps.Count; i += TOps.Count)
+                    {
+                        TOps.Store(TOps.Load(in Unsafe.Add(ref from, i)), ref Unsafe.Add(ref to, i));
+                    }
+
+                    for (; i < rows; i++)
                     {
                         Unsafe.Add(ref to, i) = Unsafe.Add(ref from, i);
                     }
                 }
+
+                continue;
             }
-            else
+
+            // Contiguous along k (op(A) as stored, op(B) transposed): a transpose. Full slivers go through
+            // register transposes where the hardware has them, up to the last whole block of k.
+            int done = along == 1 && rows == width && PackTranspose.Supports<T>(width)
+                ? PackTranspose.Copy(ref sliverSource, across, kc, width, ref dst)
+                : 0;
+            for (int i = 0; i < rows; i++)
             {
-                // Contiguous along k (or neither): read each source line once, write it down a sliver column.
-                for (int i = 0; i < rows; i++)
+                ref T from = ref Unsafe.Add(ref sliverSource, i * across);
+                ref T to = ref Unsafe.Add(ref dst, i);
+                for (int p = done; p < kc; p++)
                 {
-                    ref T from = ref Unsafe.Add(ref sliverSource, i * across);
-                    ref T to = ref Unsafe.Add(ref dst, i);
-                    for (int p = 0; p < kc; p++)
-                    {
-                        Unsafe.Add(ref to, p * width) = Unsafe.Add(ref from, p * along);
-                    }
+                    Unsafe.Add(ref to, p * width) = Unsafe.Add(ref from, p * along);
                 }
             }
         }

@@ -1,0 +1,53 @@
+using HpcBackprop.Engine;
+using HpcBackprop.Kernels.Gemm;
+
+namespace HpcBackprop.Tests.Gemm;
+
+/// <summary>A warm GEMM (every packing choice) and a warm batched engine call allocate nothing.</summary>
+[Trait("Category", "Simd")]
+public class GemmAllocationTests
+{
+    [Fact]
+    public void A_warm_gemm_allocates_nothing_on_any_path()
+    {
+        var g = GemmCase<float>.Create(new Random(1), 61, 53, 300, true, false, 1f, useBias: false);
+        float[] c = (float[])g.C0.Clone();
+        var a = new float[61 * 53];
+        foreach (GemmPathChoice? path in new GemmPathChoice?[] { null, GemmPathChoice.Packed, new(false, false), new(true, false), new(false, true) })
+        {
+            for (int warm = 0; warm < 3; warm++)
+            {
+                Run(g, c, a, path);
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Run(g, c, a, path);
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        static void Run(GemmCase<float> g, float[] c, float[] a, GemmPathChoice? path)
+        {
+            Kernels.Gemm.Gemm.Compute(g.OperandA, g.OperandB, g.Beta, ReadOnlySpan<float>.Empty, c, g.Ldc, default(NoEpilogue<float>), path);
+            Kernels.Gemm.Gemm.Compute(g.OperandA, g.OperandB, 0f, g.Bias, c, g.Ldc, default(SigmoidEpilogue<float>), path);
+            Kernels.Gemm.Gemm.Compute(g.OperandA, g.OperandB, 0f, ReadOnlySpan<float>.Empty, c, g.Ldc, new SigmoidGradientEpilogue<float>(a, 53), path);
+        }
+    }
+
+    [Fact]
+    public void A_warm_batched_engine_call_allocates_nothing()
+    {
+        Problem p = Problem.Create(31, maxLayers: 4, maxSize: 70, maxM: 90);
+        float[] theta = Numerics.Convert<float>(p.Parameters);
+        float[] x = Numerics.Convert<float>(p.Features);
+        var gradient = new float[theta.Length];
+        var ws = new BatchedWorkspace<float>(p.Layout, rowBlock: 32);
+        for (int warm = 0; warm < 3; warm++)
+        {
+            BatchedEngine.CostAndGradient(ws, theta, x, new Supervision<float>(p.Labels, p.Layout.OutputSize), 0.1f, gradient);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        BatchedEngine.CostAndGradient(ws, theta, x, new Supervision<float>(p.Labels, p.Layout.OutputSize), 0.1f, gradient);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
