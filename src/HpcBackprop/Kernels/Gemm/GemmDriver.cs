@@ -95,15 +95,20 @@ internal static class GemmDriver
                             ref T cTile = ref Unsafe.Add(ref c0, ((nint)row * ldc) + column);
                             if (mrHere == mr && nrHere == nr)
                             {
-                                GemmMicroKernel.Compute<TOps, TVec, T, TEpilogue>(
-                                    kc, in aSliver, aRowStride, aStep, mr, in bSliver, bStep,
-                                    ref cTile, ldc, store, in biasHere, in epilogue, last, row, column);
+                                GemmMicroKernel.Compute<TOps, TVec, T>(
+                                    kc, in aSliver, aRowStride, aStep, mr, in bSliver, bStep, ref cTile, ldc, store, in biasHere);
                             }
                             else
                             {
-                                EdgeTile<TOps, TVec, T, TEpilogue>(
+                                EdgeTile<TOps, TVec, T>(
                                     kc, in aSliver, aRowStride, aStep, mrHere, in bSliver, bStep, nrHere,
-                                    ref cTile, ldc, store, in biasHere, in epilogue, last, row, column, tile, nr);
+                                    ref cTile, ldc, store, in biasHere, tile, nr);
+                            }
+
+                            if (last)
+                            {
+                                // The final value of the tile, still in L1: the epilogue's pass costs no memory traffic.
+                                ApplyEpilogue<TOps, TVec, T, TEpilogue>(ref cTile, ldc, mrHere, nrHere, row, column, in epilogue);
                             }
                         }
                     }
@@ -114,17 +119,14 @@ internal static class GemmDriver
 
     /// <summary>
     /// A partial tile: the kernel runs on a full MR x NR scratch tile that starts as C (or the bias, or
-    /// anything when overwriting), and only the mr x nr entries that exist are copied back, through
-    /// the epilogue one element at a time (a vector epilogue could read past C's edge).
+    /// anything when overwriting), and only the mr x nr entries that exist are copied back.
     /// </summary>
-    private static void EdgeTile<TOps, TVec, T, TEpilogue>(
+    private static void EdgeTile<TOps, TVec, T>(
         int kc, ref readonly T a, nint aRowStride, nint aStep, int mr, ref readonly T b, nint bStep, int nr,
-        ref T c, int ldc, TileStore store, ref readonly T bias,
-        scoped in TEpilogue epilogue, bool applyEpilogue, int row, int column, Span<T> tile, int tileColumns)
+        ref T c, int ldc, TileStore store, ref readonly T bias, Span<T> tile, int tileColumns)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TEpilogue : IGemmEpilogue<T>, allows ref struct
     {
         ref T t0 = ref MemoryMarshal.GetReference(tile);
         if (store != TileStore.Overwrite)
@@ -136,19 +138,46 @@ internal static class GemmDriver
             }
         }
 
-        GemmMicroKernel.Compute<TOps, TVec, T, NoEpilogue<T>>(
+        GemmMicroKernel.Compute<TOps, TVec, T>(
             kc, in a, aRowStride, aStep, mr, in b, bStep,
-            ref t0, tileColumns, store == TileStore.Overwrite ? TileStore.Overwrite : TileStore.Accumulate,
-            in t0, default, false, row, column);
+            ref t0, tileColumns, store == TileStore.Overwrite ? TileStore.Overwrite : TileStore.Accumulate, in t0);
 
         for (int i = 0; i < mr; i++)
         {
-            ref T to = ref Unsafe.Add(ref c, (nint)i * ldc);
-            ref T from = ref Unsafe.Add(ref t0, i * tileColumns);
-            for (int j = 0; j < nr; j++)
+            tile.Slice(i * tileColumns, nr).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref c, (nint)i * ldc), nr));
+        }
+    }
+
+    /// <summary>
+    /// C tile (mr x nr) = f(C tile): whole vectors where they fit in the row, then one element at a
+    /// time, so the epilogue never reads or writes past C's edge.
+    /// </summary>
+    private static void ApplyEpilogue<TOps, TVec, T, TEpilogue>(ref T c, int ldc, int mr, int nr, int row, int column, scoped in TEpilogue epilogue)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TEpilogue : IGemmEpilogue<T>, allows ref struct
+    {
+        if (typeof(TEpilogue) == typeof(NoEpilogue<T>))
+        {
+            return;
+        }
+
+        int w = TOps.Count;
+        for (int i = 0; i < mr; i++)
+        {
+            ref T r = ref Unsafe.Add(ref c, (nint)i * ldc);
+            int j = 0;
+            for (; j <= nr - w; j += w)
             {
-                T value = Unsafe.Add(ref from, j);
-                Unsafe.Add(ref to, j) = applyEpilogue ? epilogue.Apply<OpsScalar<T>, T>(value, row + i, column + j) : value;
+                ref T x = ref Unsafe.Add(ref r, j);
+                TOps.Store(epilogue.Apply<TOps, TVec>(TOps.Load(in x), row + i, column + j), ref x);
+            }
+
+            for (; j < nr; j++)
+            {
+                ref T x = ref Unsafe.Add(ref r, j);
+                x = epilogue.Apply<OpsScalar<T>, T>(x, row + i, column + j);
             }
         }
     }

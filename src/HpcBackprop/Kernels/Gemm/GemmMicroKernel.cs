@@ -26,9 +26,12 @@ internal static class GemmMicroKernel
 
     /// <summary>
     /// C tile (MR x NR at <paramref name="c"/>, rows <paramref name="ldc"/> apart) = the combination
-    /// <paramref name="store"/> of itself and sum over p &lt; kc of op(A)(r, p) op(B)(p, :), then the epilogue
-    /// when <paramref name="applyEpilogue"/>.
+    /// <paramref name="store"/> of itself and sum over p &lt; kc of op(A)(r, p) op(B)(p, :).
     /// </summary>
+    /// <remarks>
+    /// Epilogues are applied by the driver to the stored tile (still in L1), not here: inlining a
+    /// vector exp twelve times into this method made it large enough to cost the k loop its registers.
+    /// </remarks>
     /// <param name="kc">The k extent of this block.</param>
     /// <param name="a">op(A)(0, 0) of the sliver: element (r, p) at a[r * aRowStride + p * aStep].</param>
     /// <param name="aRowStride">Elements between rows of the sliver.</param>
@@ -40,21 +43,15 @@ internal static class GemmMicroKernel
     /// <param name="ldc">Elements between rows of C.</param>
     /// <param name="store">Overwrite, accumulate into, or start from the bias.</param>
     /// <param name="bias">NR bias values for <see cref="TileStore.Bias"/> (otherwise not read).</param>
-    /// <param name="epilogue">The function of the final value.</param>
-    /// <param name="applyEpilogue">Whether this is the last k block.</param>
-    /// <param name="row">The tile's first row in C, for the epilogue.</param>
-    /// <param name="column">The tile's first column in C, for the epilogue.</param>
     [SkipLocalsInit]
-    public static void Compute<TOps, TVec, T, TEpilogue>(
+    public static void Compute<TOps, TVec, T>(
         int kc,
         ref readonly T a, nint aRowStride, nint aStep, int aRows,
         ref readonly T b, nint bStep,
-        ref T c, nint ldc, TileStore store, ref readonly T bias,
-        scoped in TEpilogue epilogue, bool applyEpilogue, int row, int column)
+        ref T c, nint ldc, TileStore store, ref readonly T bias)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TEpilogue : IGemmEpilogue<T>, allows ref struct
     {
         // One base reference per row, so the k loop advances a single offset for all six.
         ref T a0 = ref Unsafe.AsRef(in a);
@@ -96,22 +93,19 @@ internal static class GemmMicroKernel
         }
 
         ref readonly T biasRef = ref bias;
-        StoreRow<TOps, TVec, T, TEpilogue>(c00, c01, ref c, store, in biasRef, in epilogue, applyEpilogue, row, column);
-        StoreRow<TOps, TVec, T, TEpilogue>(c10, c11, ref Unsafe.Add(ref c, ldc), store, in biasRef, in epilogue, applyEpilogue, row + 1, column);
-        StoreRow<TOps, TVec, T, TEpilogue>(c20, c21, ref Unsafe.Add(ref c, 2 * ldc), store, in biasRef, in epilogue, applyEpilogue, row + 2, column);
-        StoreRow<TOps, TVec, T, TEpilogue>(c30, c31, ref Unsafe.Add(ref c, 3 * ldc), store, in biasRef, in epilogue, applyEpilogue, row + 3, column);
-        StoreRow<TOps, TVec, T, TEpilogue>(c40, c41, ref Unsafe.Add(ref c, 4 * ldc), store, in biasRef, in epilogue, applyEpilogue, row + 4, column);
-        StoreRow<TOps, TVec, T, TEpilogue>(c50, c51, ref Unsafe.Add(ref c, 5 * ldc), store, in biasRef, in epilogue, applyEpilogue, row + 5, column);
+        StoreRow<TOps, TVec, T>(c00, c01, ref c, store, in biasRef);
+        StoreRow<TOps, TVec, T>(c10, c11, ref Unsafe.Add(ref c, ldc), store, in biasRef);
+        StoreRow<TOps, TVec, T>(c20, c21, ref Unsafe.Add(ref c, 2 * ldc), store, in biasRef);
+        StoreRow<TOps, TVec, T>(c30, c31, ref Unsafe.Add(ref c, 3 * ldc), store, in biasRef);
+        StoreRow<TOps, TVec, T>(c40, c41, ref Unsafe.Add(ref c, 4 * ldc), store, in biasRef);
+        StoreRow<TOps, TVec, T>(c50, c51, ref Unsafe.Add(ref c, 5 * ldc), store, in biasRef);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow<TOps, TVec, T, TEpilogue>(
-        TVec sum0, TVec sum1, ref T c, TileStore store, ref readonly T bias,
-        scoped in TEpilogue epilogue, bool applyEpilogue, int row, int column)
+    private static void StoreRow<TOps, TVec, T>(TVec sum0, TVec sum1, ref T c, TileStore store, ref readonly T bias)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TEpilogue : IGemmEpilogue<T>, allows ref struct
     {
         int w = TOps.Count;
         ref T c1 = ref Unsafe.Add(ref c, w);
@@ -124,12 +118,6 @@ internal static class GemmMicroKernel
         {
             sum0 = TOps.Add(TOps.Load(in bias), sum0);
             sum1 = TOps.Add(TOps.Load(in Unsafe.Add(ref Unsafe.AsRef(in bias), w)), sum1);
-        }
-
-        if (applyEpilogue)
-        {
-            sum0 = epilogue.Apply<TOps, TVec>(sum0, row, column);
-            sum1 = epilogue.Apply<TOps, TVec>(sum1, row, column + w);
         }
 
         TOps.Store(sum0, ref c);
