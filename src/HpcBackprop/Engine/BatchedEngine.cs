@@ -49,10 +49,9 @@ internal static class BatchedEngine
             delta.Clear();
         }
 
-        // The sigmoid fused into the hidden layers' GEMM saturates an infinite z to 0 or 1, so a
-        // non-finite weight or feature is looked for in the inputs themselves (one pass over each,
-        // small beside the products); z(L) is still checked, for overflow of finite inputs.
-        bool finite = AllFinite.Check(parameters) && AllFinite.Check(features);
+        // Every z must be finite (the contract of Regularization.Finish): the hidden layers' z are
+        // checked by the fused sigmoid as they are computed, z(L) after its product.
+        bool finite = true;
         for (int l = 0; l < layout.ThetaCount; l++)
         {
             ReadOnlySpan<T> theta = Theta(layout, parameters, l);
@@ -85,7 +84,7 @@ internal static class BatchedEngine
                 }
                 else
                 {
-                    Gemm.Compute(in a, in thetaT, T.Zero, ws.Bias(l), ws.Activations(l + 1, count), next, default(SigmoidEpilogue<T>));
+                    Gemm.Compute(in a, in thetaT, T.Zero, ws.Bias(l), ws.Activations(l + 1, count), next, new SigmoidEpilogue<T>(ref finite));
                 }
             }
 

@@ -57,6 +57,31 @@ public class BatchedEngineTests
         Assert.All(gradient, g => Assert.Equal(0.0, g));
     }
 
+    [Theory]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(double.NegativeInfinity)]
+    [InlineData(double.NaN)]
+    public void A_non_finite_feature_throws_although_the_fused_sigmoid_saturates_it(double bad)
+    {
+        // Two hidden layers, so the feature only reaches z(L) through saturated activations.
+        Problem p = Problem.Create(29, maxSize: 12, maxM: 20);
+        var layout = new NetworkLayout(p.Layout.InputSize, 8, 6, 3);
+        var theta = new double[layout.ParameterCount];
+        for (int i = 0; i < theta.Length; i++)
+        {
+            theta[i] = 0.3 * Math.Sin(i);
+        }
+
+        double[] x = (double[])p.Features.Clone();
+        x[x.Length - 1] = bad;
+        int[] labels = Array.ConvertAll(p.Labels, l => l % 3);
+        var gradient = new double[theta.Length];
+        var e = Assert.Throws<ArgumentException>(
+            () => BatchedEngine.CostAndGradient<double>(new BatchedWorkspace<double>(layout, 5), theta, x, new Supervision<double>(labels, 3), 0.0, gradient));
+        Assert.Equal("features", e.ParamName);
+        Assert.All(gradient, g => Assert.Equal(0.0, g));
+    }
+
     /// <summary>
     /// The batched engine runs in T; the reference runs in double on the same inputs rounded to T, so
     /// the difference is the engine's own rounding, bounded by <see cref="EngineTolerance"/>. The

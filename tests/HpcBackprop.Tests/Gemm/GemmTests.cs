@@ -92,7 +92,9 @@ public abstract class GemmTests<T>
     {
         var g = GemmCase<T>.Create(new Random(11), 37, (2 * GemmBlocking.ForActiveWidth<T>().NR) + 3, 29, false, true, T.Zero, useBias: true);
         T[] c = (T[])g.C0.Clone();
-        Kernels.Gemm.Gemm.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, c, g.Ldc, default(SigmoidEpilogue<T>));
+        bool finite = true;
+        Kernels.Gemm.Gemm.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, c, g.Ldc, new SigmoidEpilogue<T>(ref finite));
+        Assert.True(finite);
         double u = Tests.Numerics.UnitRoundoff<T>();
         for (int i = 0; i < g.M; i++)
         {
@@ -114,6 +116,21 @@ public abstract class GemmTests<T>
                 Assert.True(T.IsNaN(c[(i * g.Ldc) + j]), "the padding past column n was written");
             }
         }
+    }
+
+    [Theory]
+    [InlineData(double.NaN, 0)]
+    [InlineData(double.PositiveInfinity, 5)]
+    [InlineData(double.NegativeInfinity, 38)]
+    public void Sigmoid_epilogue_reports_a_non_finite_z_that_it_saturates(double bad, int where)
+    {
+        // An infinite z becomes an activation of exactly 0 or 1, so only the epilogue can still see it.
+        var g = GemmCase<T>.Create(new Random(13), 9, GemmBlocking.ForActiveWidth<T>().NR + 3, 7, false, true, T.Zero, useBias: true);
+        g.Bias[where % g.N] = T.CreateChecked(bad);
+        T[] c = (T[])g.C0.Clone();
+        bool finite = true;
+        Kernels.Gemm.Gemm.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, c, g.Ldc, new SigmoidEpilogue<T>(ref finite));
+        Assert.False(finite);
     }
 
     [Fact]
