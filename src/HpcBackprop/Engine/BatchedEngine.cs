@@ -40,7 +40,6 @@ internal static class BatchedEngine
     {
         NetworkLayout layout = ws.Layout;
         int lastLayer = layout.LayerCount - 1;
-        int k = layout.OutputSize;
         int m = y.Count;
         bool wantGradient = !gradient.IsEmpty;
         Span<T> delta = ws.Delta;
@@ -89,23 +88,12 @@ internal static class BatchedEngine
             }
 
             // Cost terms from Z(L), and D(L) = A(L) - Y.
-            Span<T> targets = ws.Targets(count);
-            for (int t = 0; t < count; t++)
-            {
-                y.WriteTarget(start + t, targets.Slice(t * k, k), T.Zero, T.One);
-            }
-
-            cost += LogisticCost.Sum<T>(ws.OutputZ(count), targets);
+            cost += OutputLayer.CostAndError(
+                y, start, count, ws.OutputZ(count), ws.Activations(lastLayer, count), ws.Targets(count),
+                wantGradient ? ws.Errors(lastLayer, count) : Span<T>.Empty);
             if (!wantGradient)
             {
                 continue;
-            }
-
-            Span<T> dL = ws.Errors(lastLayer, count);
-            ReadOnlySpan<T> h = ws.Activations(lastLayer, count);
-            for (int i = 0; i < dL.Length; i++)
-            {
-                dL[i] = h[i] - targets[i];
             }
 
             // Backward: D(l) = (D(l+1) Theta(l)[:,1:]) .* A(l) .* (1 - A(l)), l = L-1 .. 2.

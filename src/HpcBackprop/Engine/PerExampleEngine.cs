@@ -26,7 +26,6 @@ internal static class PerExampleEngine
     {
         NetworkLayout layout = ws.Layout;
         int lastLayer = layout.LayerCount - 1;
-        int k = layout.OutputSize;
         int m = y.Count;
         bool wantGradient = !gradient.IsEmpty;
         Span<T> delta = ws.Delta;
@@ -44,23 +43,12 @@ internal static class PerExampleEngine
             finite &= Forward(ws, parameters, input, count);
 
             // Cost terms from z(L), and d(L) = h - y.
-            Span<T> targets = ws.Targets(count);
-            for (int t = 0; t < count; t++)
-            {
-                y.WriteTarget(start + t, targets.Slice(t * k, k), T.Zero, T.One);
-            }
-
-            cost += LogisticCost.Sum<T>(ws.OutputZ(count), targets);
+            cost += OutputLayer.CostAndError(
+                y, start, count, ws.OutputZ(count), ws.Activations(lastLayer, count), ws.Targets(count),
+                wantGradient ? ws.Errors(lastLayer, count) : Span<T>.Empty);
             if (!wantGradient)
             {
                 continue;
-            }
-
-            Span<T> dL = ws.Errors(lastLayer, count);
-            ReadOnlySpan<T> h = ws.Activations(lastLayer, count);
-            for (int i = 0; i < dL.Length; i++)
-            {
-                dL[i] = h[i] - targets[i];
             }
 
             // Backward: d(l) = (Theta(l)' d(l+1))[1..] .* a(l) .* (1 - a(l)), l = L-1 .. 2.
