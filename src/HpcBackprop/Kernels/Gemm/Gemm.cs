@@ -15,7 +15,7 @@ namespace HpcBackprop.Kernels.Gemm;
 /// The three batched products (spec, "The same thing for a batch"), with s = s(l), s' = s(l+1):
 /// - Z = A Theta': a = A (m x s, as stored), b = Theta[:,1:] transposed (start at element 1, ld s + 1),
 ///   bias = Theta[:,0] (gathered contiguously), beta = 0; the <see cref="SigmoidEpilogue{T}"/> writes A(l+1).
-/// - E = D' Theta[:,1:]: a = D(l+1) (m x s'), b = Theta[:,1:] as stored (ld s + 1); the
+/// - E = D Theta[:,1:]: a = D(l+1) (m x s'), b = Theta[:,1:] as stored (ld s + 1); the
 ///   <see cref="SigmoidGradientEpilogue{T}"/> turns it into D(l).
 /// - Delta[:,1:] += D' A: a = D(l+1) transposed (s' x m), b = A (m x s), c = Delta at element 1 with
 ///   ldc = s + 1, beta = 1; the bias column is <see cref="ColumnSums"/> of D(l+1).

@@ -14,8 +14,13 @@ namespace HpcBackprop.Kernels.Gemm;
 ///   Bytes rather than elements are what matters, so KC x NR x sizeof(T) is kept at 16 KiB for every width.
 /// - MC: the MC x KC block of A stays in L2 across the whole B panel: 144 x 256 floats = 144 KiB, a
 ///   bit over a quarter of L2, as BLIS's Zen configuration does (the rest holds the B panel's stream).
-/// - NC: the KC x NC panel of B lives in L3 (4 MiB of 32 at 4080 floats); the networks here rarely
+/// - NC: the KC x NC panel of B lives in L3 (4 MiB of 32 at 4096 floats); the networks here rarely
 ///   have a layer that wide, so in practice B is packed once per k block.
+/// Measured on the batched 1024-1024-1024-10 step (float, m = 256, thread CPU time, medians of 25):
+/// KC x MC = 256 x 144 was at least as fast as 192 x 144, 384 x 96, 256 x 96, 256 x 192, 512 x 48
+/// and 128 x 288 (51 ms against 52-78 ms; the machine was shared, so differences under about 10%
+/// are noise). The micro-kernel alone, on L1-resident slivers, runs at 90-92 GFLOP/s against a
+/// measured FMA peak of 90-95 GFLOP/s per core.
 /// </remarks>
 internal readonly struct GemmBlocking
 {
