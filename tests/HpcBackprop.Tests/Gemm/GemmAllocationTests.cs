@@ -1,5 +1,6 @@
 using HpcBackprop.Engine;
 using HpcBackprop.Kernels.Gemm;
+using GemmKernel = HpcBackprop.Kernels.Gemm.Gemm;
 
 namespace HpcBackprop.Tests.Gemm;
 
@@ -28,9 +29,9 @@ public class GemmAllocationTests
         static void Run(GemmCase<float> g, float[] c, float[] a, GemmPathChoice? path)
         {
             bool finite = true;
-            Kernels.Gemm.Gemm.Compute(g.OperandA, g.OperandB, g.Beta, ReadOnlySpan<float>.Empty, c, g.Ldc, default(NoEpilogue<float>), path);
-            Kernels.Gemm.Gemm.Compute(g.OperandA, g.OperandB, 0f, g.Bias, c, g.Ldc, new SigmoidEpilogue<float>(ref finite), path);
-            Kernels.Gemm.Gemm.Compute(g.OperandA, g.OperandB, 0f, ReadOnlySpan<float>.Empty, c, g.Ldc, new SigmoidGradientEpilogue<float>(a, 53), path);
+            GemmKernel.Compute(g.OperandA, g.OperandB, g.Beta, ReadOnlySpan<float>.Empty, c, g.Ldc, default(NoEpilogue<float>), path);
+            GemmKernel.Compute(g.OperandA, g.OperandB, 0f, g.Bias, c, g.Ldc, new SigmoidEpilogue<float>(ref finite), path);
+            GemmKernel.Compute(g.OperandA, g.OperandB, 0f, ReadOnlySpan<float>.Empty, c, g.Ldc, new SigmoidGradientEpilogue<float>(a, 53), path);
         }
     }
 

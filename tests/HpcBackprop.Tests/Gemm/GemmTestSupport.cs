@@ -1,5 +1,6 @@
 using System.Numerics;
 using HpcBackprop.Kernels.Gemm;
+using GemmKernel = HpcBackprop.Kernels.Gemm.Gemm;
 
 namespace HpcBackprop.Tests.Gemm;
 
@@ -154,7 +155,7 @@ internal sealed class GemmCase<T>
     public T[] Run(GemmPathChoice? path = null)
     {
         T[] c = (T[])C0.Clone();
-        Kernels.Gemm.Gemm.Compute(OperandA, OperandB, Beta, BiasSpan, c, Ldc, default(NoEpilogue<T>), path);
+        GemmKernel.Compute(OperandA, OperandB, Beta, BiasSpan, c, Ldc, default(NoEpilogue<T>), path);
         return c;
     }
 

@@ -5,6 +5,7 @@ using FsCheck.Xunit;
 using HpcBackprop.Kernels;
 using HpcBackprop.Kernels.Gemm;
 using HpcBackprop.Kernels.Simd;
+using GemmKernel = HpcBackprop.Kernels.Gemm.Gemm;
 
 namespace HpcBackprop.Tests.Gemm;
 
@@ -93,7 +94,7 @@ public abstract class GemmTests<T>
         var g = GemmCase<T>.Create(new Random(11), 37, (2 * GemmBlocking.ForActiveWidth<T>().NR) + 3, 29, false, true, T.Zero, useBias: true);
         T[] c = (T[])g.C0.Clone();
         bool finite = true;
-        Kernels.Gemm.Gemm.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, c, g.Ldc, new SigmoidEpilogue<T>(ref finite));
+        GemmKernel.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, c, g.Ldc, new SigmoidEpilogue<T>(ref finite));
         Assert.True(finite);
         double u = Tests.Numerics.UnitRoundoff<T>();
         for (int i = 0; i < g.M; i++)
@@ -129,7 +130,7 @@ public abstract class GemmTests<T>
         g.Bias[where % g.N] = T.CreateChecked(bad);
         T[] c = (T[])g.C0.Clone();
         bool finite = true;
-        Kernels.Gemm.Gemm.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, c, g.Ldc, new SigmoidEpilogue<T>(ref finite));
+        GemmKernel.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, c, g.Ldc, new SigmoidEpilogue<T>(ref finite));
         Assert.False(finite);
     }
 
@@ -146,7 +147,7 @@ public abstract class GemmTests<T>
         }
 
         T[] c = (T[])g.C0.Clone();
-        Kernels.Gemm.Gemm.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, c, g.Ldc, new SigmoidGradientEpilogue<T>(a, lda));
+        GemmKernel.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, c, g.Ldc, new SigmoidGradientEpilogue<T>(a, lda));
         double u = Tests.Numerics.UnitRoundoff<T>();
         for (int i = 0; i < g.M; i++)
         {
@@ -170,13 +171,13 @@ public abstract class GemmTests<T>
     {
         var g = GemmCase<T>.Create(new Random(3), 5, 6, 7, false, false, T.One, useBias: false);
         T[] c = (T[])g.C0.Clone();
-        Assert.Throws<ArgumentException>(() => Kernels.Gemm.Gemm.Compute(g.OperandA, new GemmOperand<T>(g.B, g.K - 1, g.N, g.Ldb, false), g.Beta, c, g.Ldc));
-        Assert.Throws<ArgumentException>(() => Kernels.Gemm.Gemm.Compute(g.OperandA, g.OperandB, g.Beta, c.AsSpan(0, ((g.M - 1) * g.Ldc) + g.N - 1), g.Ldc));
-        Assert.Throws<ArgumentException>(() => Kernels.Gemm.Gemm.Compute(g.OperandA, g.OperandB, g.Beta, c, g.N - 1));
+        Assert.Throws<ArgumentException>(() => GemmKernel.Compute(g.OperandA, new GemmOperand<T>(g.B, g.K - 1, g.N, g.Ldb, false), g.Beta, c, g.Ldc));
+        Assert.Throws<ArgumentException>(() => GemmKernel.Compute(g.OperandA, g.OperandB, g.Beta, c.AsSpan(0, ((g.M - 1) * g.Ldc) + g.N - 1), g.Ldc));
+        Assert.Throws<ArgumentException>(() => GemmKernel.Compute(g.OperandA, g.OperandB, g.Beta, c, g.N - 1));
         Assert.Throws<ArgumentException>(() => new GemmOperand<T>(g.A, g.M + 1, g.K, g.Lda, false));
-        Assert.Throws<ArgumentException>(() => Kernels.Gemm.Gemm.Compute(
+        Assert.Throws<ArgumentException>(() => GemmKernel.Compute(
             g.OperandA, g.OperandB, T.Zero, new T[g.N - 1], c, g.Ldc, default(NoEpilogue<T>)));
-        Assert.Throws<ArgumentException>(() => Kernels.Gemm.Gemm.Compute(
+        Assert.Throws<ArgumentException>(() => GemmKernel.Compute(
             g.OperandA, g.OperandB, T.Zero, ReadOnlySpan<T>.Empty, c, g.Ldc, new SigmoidGradientEpilogue<T>(new T[g.M * g.N - 1], g.N)));
         Assert.Equal(g.C0, c);
     }
