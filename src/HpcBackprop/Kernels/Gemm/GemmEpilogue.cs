@@ -5,8 +5,10 @@ namespace HpcBackprop.Kernels.Gemm;
 
 /// <summary>
 /// A function applied to C as the GEMM writes its final value, so a following elementwise pass over
-/// memory is saved: the driver calls it once per element of C, after the last k block, on registers
-/// of any width (<typeparamref name="T"/> itself for edge tiles, through <see cref="OpsScalar{T}"/>).
+/// memory is saved: after a tile's last k block is stored, the driver applies it to each element of
+/// the tile once, while the tile is in L1, a vector at a time where a whole vector fits in the tile's
+/// row and one element at a time (<typeparamref name="T"/> itself, through <see cref="OpsScalar{T}"/>)
+/// for the rest, so it never reads or writes past C's edge.
 /// </summary>
 internal interface IGemmEpilogue<T>
     where T : unmanaged, IFloatingPointIeee754<T>
