@@ -47,15 +47,7 @@ public static class Backpropagation
     {
         Supervision<T> y = Check(layout, parameters, features, labels, lambda);
         InputValidation.CheckGradient(layout, gradient.Length);
-        Workspace<T> ws = WorkspacePool<T>.Rent(layout);
-        try
-        {
-            return PerExampleEngine.CostAndGradient(ws, parameters, features, y, lambda, gradient);
-        }
-        finally
-        {
-            WorkspacePool<T>.Return(ws);
-        }
+        return EngineDispatch.CostAndGradient(layout, BackpropagationOptions.Default, parameters, features, y, lambda, gradient);
     }
 
     /// <summary>
@@ -85,15 +77,76 @@ public static class Backpropagation
     {
         Supervision<T> y = Check(layout, parameters, features, targets, lambda);
         InputValidation.CheckGradient(layout, gradient.Length);
-        Workspace<T> ws = WorkspacePool<T>.Rent(layout);
-        try
-        {
-            return PerExampleEngine.CostAndGradient(ws, parameters, features, y, lambda, gradient);
-        }
-        finally
-        {
-            WorkspacePool<T>.Return(ws);
-        }
+        return EngineDispatch.CostAndGradient(layout, BackpropagationOptions.Default, parameters, features, y, lambda, gradient);
+    }
+
+    /// <summary>
+    /// Computes J and writes D for m examples given by class labels, on the engine and with the thread
+    /// count that <paramref name="options"/> choose. Every engine gives the same numbers within rounding;
+    /// the batched engine's result is bitwise the same for every thread count.
+    /// </summary>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <param name="layout">The network's layer sizes s(1)..s(L).</param>
+    /// <param name="parameters">All Theta(l), flat, <see cref="NetworkLayout.ParameterCount"/> elements.</param>
+    /// <param name="features">X, m x s(1) row-major: one example per row, no bias column.</param>
+    /// <param name="labels">m class indices in 0..K-1; m is its length, at least 1.</param>
+    /// <param name="lambda">The regularization strength, finite and &gt;= 0.</param>
+    /// <param name="gradient">Receives D, <see cref="NetworkLayout.ParameterCount"/> elements.</param>
+    /// <param name="options">The engine and the maximum degree of parallelism.</param>
+    /// <returns>The cost J.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="layout"/> or <paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="labels"/> is empty, or a parameter or feature is NaN or infinite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A label is outside 0..K-1, <paramref name="lambda"/> is negative, NaN or infinite, or the options name no engine.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
+    public static T CostAndGradient<T>(
+        NetworkLayout layout,
+        ReadOnlySpan<T> parameters,
+        ReadOnlySpan<T> features,
+        ReadOnlySpan<int> labels,
+        T lambda,
+        Span<T> gradient,
+        BackpropagationOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        EngineDispatch.CheckOptions(options);
+        Supervision<T> y = Check(layout, parameters, features, labels, lambda);
+        InputValidation.CheckGradient(layout, gradient.Length);
+        return EngineDispatch.CostAndGradient(layout, options, parameters, features, y, lambda, gradient);
+    }
+
+    /// <summary>
+    /// Computes J and writes D for m examples given by dense targets, on the engine and with the thread
+    /// count that <paramref name="options"/> choose.
+    /// </summary>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <param name="layout">The network's layer sizes s(1)..s(L).</param>
+    /// <param name="parameters">All Theta(l), flat, <see cref="NetworkLayout.ParameterCount"/> elements.</param>
+    /// <param name="features">X, m x s(1) row-major: one example per row, no bias column.</param>
+    /// <param name="targets">Y, m x K row-major, values in [0, 1]; m is its length divided by K, at least 1.</param>
+    /// <param name="lambda">The regularization strength, finite and &gt;= 0.</param>
+    /// <param name="gradient">Receives D, <see cref="NetworkLayout.ParameterCount"/> elements.</param>
+    /// <param name="options">The engine and the maximum degree of parallelism.</param>
+    /// <returns>The cost J.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="layout"/> or <paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="targets"/> is empty, or a parameter or feature is NaN or infinite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, 1], <paramref name="lambda"/> is negative, NaN or infinite, or the options name no engine.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
+    public static T CostAndGradient<T>(
+        NetworkLayout layout,
+        ReadOnlySpan<T> parameters,
+        ReadOnlySpan<T> features,
+        ReadOnlySpan<T> targets,
+        T lambda,
+        Span<T> gradient,
+        BackpropagationOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        EngineDispatch.CheckOptions(options);
+        Supervision<T> y = Check(layout, parameters, features, targets, lambda);
+        InputValidation.CheckGradient(layout, gradient.Length);
+        return EngineDispatch.CostAndGradient(layout, options, parameters, features, y, lambda, gradient);
     }
 
     /// <summary>Computes the cost J alone (no backward pass) for m examples given by class labels.</summary>
@@ -118,15 +171,7 @@ public static class Backpropagation
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Supervision<T> y = Check(layout, parameters, features, labels, lambda);
-        Workspace<T> ws = WorkspacePool<T>.Rent(layout);
-        try
-        {
-            return PerExampleEngine.CostAndGradient(ws, parameters, features, y, lambda, Span<T>.Empty);
-        }
-        finally
-        {
-            WorkspacePool<T>.Return(ws);
-        }
+        return EngineDispatch.CostAndGradient(layout, BackpropagationOptions.Default, parameters, features, y, lambda, Span<T>.Empty);
     }
 
     /// <summary>
@@ -192,14 +237,14 @@ public static class Backpropagation
     private static void Score<T>(NetworkLayout layout, ReadOnlySpan<T> parameters, ReadOnlySpan<T> features, Span<T> outputs, Span<int> classes)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Workspace<T> ws = WorkspacePool<T>.Rent(layout);
+        Workspace<T> ws = WorkspacePool<Workspace<T>>.Rent(layout);
         try
         {
             PerExampleEngine.Score(ws, parameters, features, outputs, classes);
         }
         finally
         {
-            WorkspacePool<T>.Return(ws);
+            WorkspacePool<Workspace<T>>.Return(ws);
         }
     }
 }

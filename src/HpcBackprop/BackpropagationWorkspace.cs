@@ -16,16 +16,24 @@ namespace HpcBackprop;
 public sealed class BackpropagationWorkspace<T> : IDisposable
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private readonly BackpropagationOptions _options;
     private Workspace<T>? _buffers;
+    private BatchedWorkspace<T>? _batched; // made on the first call that takes the batched engine
+    private bool _disposed;
 
     /// <summary>Allocates the buffers for <paramref name="layout"/>.</summary>
     /// <param name="layout">The network's layer sizes.</param>
+    /// <param name="options">The engine and thread count of the gradient methods; <see cref="BackpropagationOptions.Default"/> when null.
+    /// The batched engine's buffers are made by the first call that uses them (a warm-up call).</param>
     /// <exception cref="ArgumentNullException"><paramref name="layout"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The options name no engine.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
-    public BackpropagationWorkspace(NetworkLayout layout)
+    public BackpropagationWorkspace(NetworkLayout layout, BackpropagationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(layout);
         InputValidation.CheckElementType<T>();
+        _options = options ?? BackpropagationOptions.Default;
+        EngineDispatch.CheckOptions(_options);
         Layout = layout;
         _buffers = new Workspace<T>(layout);
     }
@@ -48,7 +56,7 @@ public sealed class BackpropagationWorkspace<T> : IDisposable
         Workspace<T> ws = Buffers;
         Supervision<T> y = Backpropagation.Check(Layout, parameters, features, labels, lambda);
         InputValidation.CheckGradient(Layout, gradient.Length);
-        return PerExampleEngine.CostAndGradient(ws, parameters, features, y, lambda, gradient);
+        return Run(ws, parameters, features, y, lambda, gradient);
     }
 
     /// <summary>J and D for dense targets; see <see cref="Backpropagation.CostAndGradient{T}(NetworkLayout, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, T, Span{T})"/>.</summary>
@@ -66,7 +74,7 @@ public sealed class BackpropagationWorkspace<T> : IDisposable
         Workspace<T> ws = Buffers;
         Supervision<T> y = Backpropagation.Check(Layout, parameters, features, targets, lambda);
         InputValidation.CheckGradient(Layout, gradient.Length);
-        return PerExampleEngine.CostAndGradient(ws, parameters, features, y, lambda, gradient);
+        return Run(ws, parameters, features, y, lambda, gradient);
     }
 
     /// <summary>The output activations h, m x K; see <see cref="Backpropagation.Forward{T}"/>.</summary>
@@ -100,7 +108,23 @@ public sealed class BackpropagationWorkspace<T> : IDisposable
     }
 
     /// <summary>Releases the buffers; later calls throw <see cref="ObjectDisposedException"/>.</summary>
-    public void Dispose() => _buffers = null;
+    public void Dispose()
+    {
+        _disposed = true;
+        _buffers = null;
+        _batched = null;
+    }
 
-    private Workspace<T> Buffers => _buffers ?? throw new ObjectDisposedException(nameof(BackpropagationWorkspace<T>));
+    private Workspace<T> Buffers => _disposed || _buffers is null ? throw new ObjectDisposedException(nameof(BackpropagationWorkspace<T>)) : _buffers;
+
+    private T Run(Workspace<T> ws, ReadOnlySpan<T> parameters, ReadOnlySpan<T> features, Supervision<T> y, T lambda, Span<T> gradient)
+    {
+        if (EngineDispatch.UseBatched(_options, y.Count))
+        {
+            _batched ??= new BatchedWorkspace<T>(Layout);
+            return BatchedEngine.CostAndGradient(_batched, parameters, features, y, lambda, gradient);
+        }
+
+        return PerExampleEngine.CostAndGradient(ws, parameters, features, y, lambda, gradient);
+    }
 }

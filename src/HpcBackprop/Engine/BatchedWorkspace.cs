@@ -8,7 +8,7 @@ namespace HpcBackprop.Engine;
 /// column: it is never materialized), Z(L), the targets, the bias columns of the Theta(l) gathered
 /// contiguously, and the Delta accumulators. Its size depends on the row block, not on m.
 /// </summary>
-internal sealed class BatchedWorkspace<T>
+internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>
@@ -61,6 +61,8 @@ internal sealed class BatchedWorkspace<T>
     }
 
     public NetworkLayout Layout { get; }
+
+    public static BatchedWorkspace<T> Create(NetworkLayout layout) => new(layout);
 
     /// <summary>How many examples one pass of the products serves.</summary>
     public int RowBlock { get; }

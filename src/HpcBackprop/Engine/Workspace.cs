@@ -7,7 +7,7 @@ namespace HpcBackprop.Engine;
 /// activations, pre-activations of the output layer, targets, error terms and the Delta
 /// accumulators, in one 64-byte aligned arena with a view per role and layer.
 /// </summary>
-internal sealed class Workspace<T>
+internal sealed class Workspace<T> : IPooledWorkspace<Workspace<T>>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Examples served per pass over the weights: each weight is loaded once per block, not once per example.</summary>
@@ -52,6 +52,8 @@ internal sealed class Workspace<T>
     }
 
     public NetworkLayout Layout { get; }
+
+    public static Workspace<T> Create(NetworkLayout layout) => new(layout);
 
     /// <summary>How many examples one pass over the weights serves.</summary>
     public int BlockSize { get; }

@@ -1,6 +1,13 @@
-using System.Numerics;
-
 namespace HpcBackprop.Engine;
+
+/// <summary>A workspace the pool can make and match by layout.</summary>
+internal interface IPooledWorkspace<TSelf>
+    where TSelf : class, IPooledWorkspace<TSelf>
+{
+    NetworkLayout Layout { get; }
+
+    static abstract TSelf Create(NetworkLayout layout);
+}
 
 /// <summary>
 /// A process-wide, thread-safe pool of workspaces, so concurrent callers of the static entry points
@@ -8,20 +15,20 @@ namespace HpcBackprop.Engine;
 /// a small preallocated array: uncontended it costs tens of nanoseconds and allocates nothing, which a
 /// lock-free structure would not buy back at this call rate.
 /// </summary>
-internal static class WorkspacePool<T>
-    where T : unmanaged, IFloatingPointIeee754<T>
+internal static class WorkspacePool<TWorkspace>
+    where TWorkspace : class, IPooledWorkspace<TWorkspace>
 {
     // Enough for every core to hold a few layouts at once; beyond it returned workspaces are dropped.
-    private static readonly Workspace<T>?[] Free = new Workspace<T>?[Math.Max(16, 4 * Environment.ProcessorCount)];
+    private static readonly TWorkspace?[] Free = new TWorkspace?[Math.Max(16, 4 * Environment.ProcessorCount)];
     private static readonly Lock Gate = new();
 
-    public static Workspace<T> Rent(NetworkLayout layout)
+    public static TWorkspace Rent(NetworkLayout layout)
     {
         lock (Gate)
         {
             for (int i = 0; i < Free.Length; i++)
             {
-                Workspace<T>? ws = Free[i];
+                TWorkspace? ws = Free[i];
                 if (ws is not null && (ReferenceEquals(ws.Layout, layout) || ws.Layout.Equals(layout)))
                 {
                     Free[i] = null;
@@ -30,10 +37,10 @@ internal static class WorkspacePool<T>
             }
         }
 
-        return new Workspace<T>(layout);
+        return TWorkspace.Create(layout);
     }
 
-    public static void Return(Workspace<T> workspace)
+    public static void Return(TWorkspace workspace)
     {
         lock (Gate)
         {

@@ -4,6 +4,7 @@ namespace HpcBackprop.Tests.Engine;
 
 /// <summary>Warm calls allocate nothing: measured with the thread's allocation counter, not assumed.</summary>
 [Trait("Category", "Simd")]
+[Collection(AllocationCollection.Name)]
 public class ZeroAllocationTests
 {
     public static TheoryData<int[]> Layouts => new()
@@ -29,6 +30,31 @@ public class ZeroAllocationTests
     [Theory]
     [MemberData(nameof(Layouts))]
     public void Explicit_workspace_allocates_nothing_when_warm_double(int[] sizes) => ExplicitWorkspace<double>(sizes);
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void Batched_engine_allocates_nothing_when_warm_float(int[] sizes) => BatchedEngine<float>(sizes);
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void Batched_engine_allocates_nothing_when_warm_double(int[] sizes) => BatchedEngine<double>(sizes);
+
+    private static void BatchedEngine<T>(int[] sizes)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (layout, theta, x, labels, targets, gradient, _, _) = Make<T>(sizes);
+        var options = new BackpropagationOptions { Engine = BackpropagationEngine.Batched };
+        using var ws = new BackpropagationWorkspace<T>(layout, options);
+        T lambda = T.CreateChecked(0.5);
+        void Calls()
+        {
+            Backpropagation.CostAndGradient<T>(layout, theta, x, labels, lambda, gradient, options);
+            Backpropagation.CostAndGradient<T>(layout, theta, x, targets, lambda, gradient, options);
+            ws.CostAndGradient(theta, x, labels, lambda, gradient);
+        }
+
+        AssertNoAllocation(Calls);
+    }
 
     private static void StaticEntryPoints<T>(int[] sizes)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -26,11 +26,46 @@ public class LibraryMatchesReferenceTests
     public Property Wide_layers_and_many_examples(PositiveInt seed)
         => Compare<float>(Problem.Create(seed.Get, maxLayers: 4, maxSize: 90, maxM: 40, weightScale: 0.2), useTargets: false);
 
+    private static readonly BackpropagationOptions PerExample = new() { Engine = BackpropagationEngine.PerExample };
+    private static readonly BackpropagationOptions Batched = new() { Engine = BackpropagationEngine.Batched };
+
+    [Property(MaxTest = 60, QuietOnSuccess = true)]
+    public Property Per_example_engine_double(PositiveInt seed) => Compare<double>(Problem.Create(seed.Get, maxM: 70), useTargets: seed.Get % 2 == 0, PerExample);
+
+    [Property(MaxTest = 60, QuietOnSuccess = true)]
+    public Property Per_example_engine_float(PositiveInt seed) => Compare<float>(Problem.Create(seed.Get, maxM: 70), useTargets: seed.Get % 2 == 0, PerExample);
+
+    [Property(MaxTest = 60, QuietOnSuccess = true)]
+    public Property Batched_engine_double(PositiveInt seed) => Compare<double>(Problem.Create(seed.Get, maxM: 70), useTargets: seed.Get % 2 == 0, Batched);
+
+    [Property(MaxTest = 60, QuietOnSuccess = true)]
+    public Property Batched_engine_float(PositiveInt seed) => Compare<float>(Problem.Create(seed.Get, maxM: 70), useTargets: seed.Get % 2 == 0, Batched);
+
+    [Property(MaxTest = 20, QuietOnSuccess = true)]
+    public Property Batched_engine_wide_layers(PositiveInt seed)
+        => Compare<float>(Problem.Create(seed.Get, maxLayers: 4, maxSize: 300, maxM: 300, weightScale: 0.1), useTargets: false, Batched);
+
+    [Fact]
+    public void Options_are_checked()
+    {
+        var layout = new NetworkLayout(2, 2);
+        var gradient = new double[6];
+        var e = Assert.Throws<ArgumentNullException>(() =>
+            Backpropagation.CostAndGradient<double>(layout, new double[6], new double[2], [0], 0, gradient, null!));
+        Assert.Equal("options", e.ParamName);
+        var bad = new BackpropagationOptions { Engine = (BackpropagationEngine)7 };
+        var r = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            Backpropagation.CostAndGradient<double>(layout, new double[6], new double[2], [0], 0, gradient, bad));
+        Assert.Equal("options", r.ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BackpropagationOptions { MaxDegreeOfParallelism = 0 });
+        Assert.All(gradient, g => Assert.Equal(0, g));
+    }
+
     /// <summary>
     /// The library runs in T; the reference runs in double on the same inputs rounded to T, so the
     /// difference is the library's own rounding, bounded by <see cref="EngineTolerance"/>.
     /// </summary>
-    internal static Property Compare<T>(Problem p, bool useTargets)
+    internal static Property Compare<T>(Problem p, bool useTargets, BackpropagationOptions? options = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T[] theta = Numerics.Convert<T>(p.Parameters);
@@ -38,9 +73,13 @@ public class LibraryMatchesReferenceTests
         T[] y = Numerics.Convert<T>(p.Targets);
         T lambda = T.CreateChecked(p.Lambda);
         var gradient = new T[theta.Length];
-        T j = useTargets
-            ? Backpropagation.CostAndGradient<T>(p.Layout, theta, x, y, lambda, gradient)
-            : Backpropagation.CostAndGradient<T>(p.Layout, theta, x, p.Labels, lambda, gradient);
+        T j = (useTargets, options) switch
+        {
+            (true, null) => Backpropagation.CostAndGradient<T>(p.Layout, theta, x, y, lambda, gradient),
+            (false, null) => Backpropagation.CostAndGradient<T>(p.Layout, theta, x, p.Labels, lambda, gradient),
+            (true, _) => Backpropagation.CostAndGradient<T>(p.Layout, theta, x, y, lambda, gradient, options),
+            (false, _) => Backpropagation.CostAndGradient<T>(p.Layout, theta, x, p.Labels, lambda, gradient, options),
+        };
 
         double[] thetaD = Numerics.ToDouble(theta);
         double[] xD = Numerics.ToDouble(x);
@@ -58,7 +97,7 @@ public class LibraryMatchesReferenceTests
             Check(double.CreateChecked(gradient[i]), expected[i], $"D[{i}]");
         }
 
-        return (worstExcess <= 1).Label($"{typeof(T).Name}, {p}: {worst}");
+        return (worstExcess <= 1).Label($"{typeof(T).Name}, {options?.Engine.ToString() ?? "default"}, {p}: {worst}");
 
         void Check(double actual, double want, string what)
         {

@@ -6,6 +6,7 @@ namespace HpcBackprop.Tests.Gemm;
 
 /// <summary>A warm GEMM (every packing choice) and a warm batched engine call allocate nothing.</summary>
 [Trait("Category", "Simd")]
+[Collection(AllocationCollection.Name)]
 public class GemmAllocationTests
 {
     [Fact]

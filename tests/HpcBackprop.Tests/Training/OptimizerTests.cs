@@ -2,6 +2,7 @@ using HpcBackprop.Training;
 
 namespace HpcBackprop.Tests.Training;
 
+[Collection(AllocationCollection.Name)]
 public class OptimizerTests
 {
     public static TheoryData<string> AllOptimizers => ["cg", "lbfgs", "sgd", "adam"];
