@@ -74,7 +74,7 @@ public class ReferenceLargeStepBenchmarks<T> : ReferenceStepBenchmarks<T>
     public override IEnumerable<Workload> Workloads => Workload.All.Where(w => w.IsLarge);
 }
 
-/// <summary>The library's public entry point, Backpropagation.CostAndGradient (today: the per-example engine, 1 thread).</summary>
+/// <summary>The library's per-example engine (GEMV and rank-1 kernels, 4 examples per pass over the weights), 1 thread.</summary>
 /// <typeparam name="T">float or double.</typeparam>
 [SuiteJob]
 [BenchmarkCategory(Categories.Steps)]
@@ -83,22 +83,96 @@ public class ReferenceLargeStepBenchmarks<T> : ReferenceStepBenchmarks<T>
 public class EngineStepBenchmarks<T> : StepBenchmarkBase<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private static readonly BackpropagationOptions Options = new() { Engine = BackpropagationEngine.PerExample };
+
     /// <summary>Checks the engine against the reference, then builds the data.</summary>
     public override void Setup()
     {
-        StepCheck.AgainstReference<T>(Workload, d => Backpropagation.CostAndGradient<T>(d.Layout, d.Parameters, d.Features, d.Labels, d.Lambda, d.Gradient), "engine");
+        StepCheck.AgainstReference<T>(Workload, d => Backpropagation.CostAndGradient<T>(d.Layout, d.Parameters, d.Features, d.Labels, d.Lambda, d.Gradient, Options), "per-example engine");
         base.Setup();
     }
 
-    /// <summary>Backpropagation.CostAndGradient with labels.</summary>
+    /// <summary>Backpropagation.CostAndGradient with the per-example engine.</summary>
     [Benchmark]
-    public T PerExample() => Backpropagation.CostAndGradient<T>(Data.Layout, Data.Parameters, Data.Features, Data.Labels, Data.Lambda, Data.Gradient);
+    public T PerExample() => Backpropagation.CostAndGradient<T>(Data.Layout, Data.Parameters, Data.Features, Data.Labels, Data.Lambda, Data.Gradient, Options);
+}
 
-    // TODO(lead): when the options overload lands, add [Params(1, 2)] Threads and benchmarks
-    //   PerExample(options: per-example engine, Threads) and Batched(options: batched/GEMM engine, Threads);
-    //   return ThreadCount => Threads, and Batched => true for the batched method (Work takes the method name).
-    // TODO(lead): when the forward-only scoring entry point lands, add a ScoringBenchmarks class that scores
-    //   one 784-256-10 example (Workload.All[2]), with Work = 2 W flops, W elements read.
+/// <summary>The library's batched engine (packed GEMM, fused epilogues), 1 and 2 threads.</summary>
+/// <typeparam name="T">float or double.</typeparam>
+[SuiteJob]
+[BenchmarkCategory(Categories.Steps)]
+[GenericTypeArguments(typeof(float))]
+[GenericTypeArguments(typeof(double))]
+public class BatchedEngineStepBenchmarks<T> : StepBenchmarkBase<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private BackpropagationOptions _options = null!;
+
+    /// <summary>BackpropagationOptions.MaxDegreeOfParallelism.</summary>
+    [Params(1, 2)]
+    public int Threads { get; set; } = 1;
+
+    /// <inheritdoc />
+    protected override int ThreadCount => Threads;
+
+    /// <inheritdoc />
+    protected override bool Batched => true;
+
+    /// <summary>Checks the engine against the reference, then builds the data.</summary>
+    public override void Setup()
+    {
+        _options = new BackpropagationOptions { Engine = BackpropagationEngine.Batched, MaxDegreeOfParallelism = Threads };
+        StepCheck.AgainstReference<T>(Workload, d => Backpropagation.CostAndGradient<T>(d.Layout, d.Parameters, d.Features, d.Labels, d.Lambda, d.Gradient, _options), "batched engine");
+        base.Setup();
+    }
+
+    /// <summary>Backpropagation.CostAndGradient with the batched engine.</summary>
+    [Benchmark]
+    public T BatchedEngine() => Backpropagation.CostAndGradient<T>(Data.Layout, Data.Parameters, Data.Features, Data.Labels, Data.Lambda, Data.Gradient, _options);
+}
+
+/// <summary>
+/// Forward-only scoring of one 784-256-10 example, what a service calls per request: the library's
+/// Backpropagation.Forward against the literal reference's forward pass.
+/// </summary>
+/// <typeparam name="T">float or double.</typeparam>
+[SuiteJob]
+[BenchmarkCategory(Categories.Steps)]
+[GenericTypeArguments(typeof(float))]
+[GenericTypeArguments(typeof(double))]
+public class ScoringBenchmarks<T> : IWorkCounted
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private StepData<T> _data = null!;
+    private T[] _outputs = null!;
+
+    /// <summary>Builds one example of 784-256-10.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        _data = new StepData<T>(Workload.All[2], examples: 1);
+        _outputs = new T[_data.Layout.OutputSize];
+    }
+
+    /// <summary>The literal reference's forward pass (allocates, as the reference does).</summary>
+    [Benchmark(Baseline = true)]
+    public T[] Reference() => ReferenceBackprop.Forward<T>(_data.Layout, _data.Parameters, _data.Features);
+
+    /// <summary>Backpropagation.Forward: h for one example.</summary>
+    [Benchmark]
+    public T[] Forward()
+    {
+        Backpropagation.Forward<T>(_data.Layout, _data.Parameters, _data.Features, _outputs);
+        return _outputs;
+    }
+
+    /// <inheritdoc />
+    public WorkCount Work(string method)
+    {
+        int size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        double w = _data.Layout.ParameterCount;
+        return new WorkCount(2 * w, w * size, w * size, 1, size, "forward: every weight read once");
+    }
 }
 
 /// <summary>The per-example loop composed from TensorPrimitives (see <see cref="TensorPrimitivesStep{T}"/>).</summary>
