@@ -209,7 +209,65 @@ public class RankOneUpdateBenchmarks<T> : MatrixKernelBenchmarks<T>
         => Count((2.0 * Rows * (Columns - 1)) + Rows, (2.0 * Rows * Columns) + Rows + (Columns - 1), "read and write Delta once, read d and a");
 }
 
-// TODO(lead): when the internal packed GEMM lands (HpcBackprop.Kernels.Gemm), add GemmBenchmarks<T> here:
-//   [Params] shapes of the batched engine (m x k by k x n with m = 256 and the workloads' layer sizes, plus
-//   square L1 / L2 / memory sizes), baseline = a naive triple loop, peer = TensorPrimitives.Dot per output
-//   (or MathNet's Multiply); Work: 2 m n k flops, (m k + k n + m n) elements.
+/// <summary>
+/// The packed GEMM, C = A B with square n x n operands sized for L1, L2 and memory, against the naive triple loop.
+/// </summary>
+/// <typeparam name="T">float or double.</typeparam>
+[SuiteJob]
+[BenchmarkCategory(Categories.Kernels)]
+[GenericTypeArguments(typeof(float))]
+[GenericTypeArguments(typeof(double))]
+public class GemmBenchmarks<T> : IWorkCounted
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private T[] _a = [], _b = [], _c = [];
+
+    /// <summary>n: 48 (three operands in L1), 160 (in L2), 512 (beyond L2; the naive loop makes larger sizes too slow to run).</summary>
+    [Params(48, 160, 512)]
+    public int N { get; set; }
+
+    /// <summary>Fills A and B from fixed seeds.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        _a = KernelShape.Random<T>(N * N, 1);
+        _b = KernelShape.Random<T>(N * N, 2);
+        _c = new T[N * N];
+    }
+
+    /// <summary>The naive i-k-j triple loop (rows of B streamed, the best plain loop order).</summary>
+    [Benchmark(Baseline = true)]
+    public void Naive()
+    {
+        int n = N;
+        Array.Clear(_c);
+        for (int i = 0; i < n; i++)
+        {
+            for (int p = 0; p < n; p++)
+            {
+                T aip = _a[(i * n) + p];
+                for (int j = 0; j < n; j++)
+                {
+                    _c[(i * n) + j] += aip * _b[(p * n) + j];
+                }
+            }
+        }
+    }
+
+    /// <summary>The library's packed GEMM (HpcBackprop.Kernels.Gemm), one thread.</summary>
+    [Benchmark]
+    public void Packed()
+    {
+        var a = new HpcBackprop.Kernels.Gemm.GemmOperand<T>(_a, N, N, N, transposed: false);
+        var b = new HpcBackprop.Kernels.Gemm.GemmOperand<T>(_b, N, N, N, transposed: false);
+        HpcBackprop.Kernels.Gemm.Gemm.Compute(in a, in b, T.Zero, _c, N);
+    }
+
+    /// <inheritdoc />
+    public WorkCount Work(string method)
+    {
+        int size = Unsafe.SizeOf<T>();
+        double n = N;
+        return new WorkCount(2 * n * n * n, 3 * n * n * size, 3 * n * n * size, 1, size, "A, B read and C written once");
+    }
+}
