@@ -44,11 +44,7 @@ public static class Backpropagation
         T lambda,
         Span<T> gradient)
         where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        Supervision<T> y = Check(layout, parameters, features, labels, lambda);
-        InputValidation.CheckGradient(layout, gradient.Length);
-        return EngineDispatch.CostAndGradient(layout, BackpropagationOptions.Default, parameters, features, y, lambda, gradient);
-    }
+        => CostAndGradient(layout, parameters, features, labels, lambda, gradient, BackpropagationOptions.Default);
 
     /// <summary>
     /// Computes J and writes D for m examples given by dense targets y(t) (any values in [0, 1]).
@@ -74,11 +70,7 @@ public static class Backpropagation
         T lambda,
         Span<T> gradient)
         where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        Supervision<T> y = Check(layout, parameters, features, targets, lambda);
-        InputValidation.CheckGradient(layout, gradient.Length);
-        return EngineDispatch.CostAndGradient(layout, BackpropagationOptions.Default, parameters, features, y, lambda, gradient);
-    }
+        => CostAndGradient(layout, parameters, features, targets, lambda, gradient, BackpropagationOptions.Default);
 
     /// <summary>
     /// Computes J and writes D for m examples given by class labels, on the engine and with the thread

@@ -58,12 +58,12 @@ internal sealed class BenchCommand : Command
         ulong state = seed;
         for (int i = 0; i < features.Length; i++)
         {
-            features[i] = T.CreateTruncating(SeededRandom.Unit(ref state));
+            features[i] = T.CreateTruncating(SplitMix64.NextUnit(ref state));
         }
 
         for (int t = 0; t < m; t++)
         {
-            labels[t] = (int)(SeededRandom.Unit(ref state) * layout.OutputSize);
+            labels[t] = (int)(SplitMix64.NextUnit(ref state) * layout.OutputSize);
         }
 
         double peak = PeakGflops<T>(seconds / 2);

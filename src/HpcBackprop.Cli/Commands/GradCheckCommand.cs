@@ -42,12 +42,12 @@ internal sealed class GradCheckCommand : Command
         var labels = new int[m];
         for (int i = 0; i < features.Length; i++)
         {
-            features[i] = (2 * SeededRandom.Unit(ref state)) - 1;
+            features[i] = (2 * SplitMix64.NextUnit(ref state)) - 1;
         }
 
         for (int t = 0; t < m; t++)
         {
-            labels[t] = (int)(SeededRandom.Unit(ref state) * layout.OutputSize);
+            labels[t] = (int)(SplitMix64.NextUnit(ref state) * layout.OutputSize);
         }
 
         var analytic = new double[layout.ParameterCount];
@@ -79,11 +79,11 @@ internal sealed class GradCheckCommand : Command
     /// <summary>2 to 4 layers of 1 to 7 units: small enough for 2 P cost evaluations to be instant.</summary>
     private static NetworkLayout RandomLayout(ref ulong state)
     {
-        int layers = 2 + (int)(SeededRandom.Unit(ref state) * 3);
+        int layers = 2 + (int)(SplitMix64.NextUnit(ref state) * 3);
         var sizes = new int[layers];
         for (int l = 0; l < layers; l++)
         {
-            sizes[l] = 1 + (int)(SeededRandom.Unit(ref state) * 7);
+            sizes[l] = 1 + (int)(SplitMix64.NextUnit(ref state) * 7);
         }
 
         return new NetworkLayout(sizes);

@@ -102,7 +102,7 @@ internal sealed class Dataset
             int[] members = [.. group];
             for (int i = members.Length - 1; i > 0; i--)
             {
-                int j = (int)(SeededRandom.Next(ref state) % (ulong)(i + 1));
+                int j = (int)(SplitMix64.Next(ref state) % (ulong)(i + 1));
                 (members[i], members[j]) = (members[j], members[i]);
             }
 

@@ -7,7 +7,7 @@ namespace HpcBackprop;
 /// uniformly from [-e, e] with e = sqrt(6) / sqrt(s(l) + s(l+1)).
 /// </summary>
 /// <remarks>
-/// The draws come from a SplitMix64 generator owned by this class, not from <see cref="Random"/>, so the
+/// The draws come from a SplitMix64 generator, not from <see cref="Random"/>, so the
 /// same seed gives the same parameters on every run, runtime version and machine (the double value of
 /// each draw is exact; float parameters are that double rounded to nearest).
 /// </remarks>
@@ -45,7 +45,7 @@ public static class WeightInitializer
             Span<T> theta = parameters.Slice(layout.ThetaOffset(index), layout.ThetaLength(index));
             for (int i = 0; i < theta.Length; i++)
             {
-                double u = NextUnit(ref state); // [0, 1)
+                double u = SplitMix64.NextUnit(ref state); // [0, 1)
                 theta[i] = T.CreateTruncating(((2.0 * u) - 1.0) * e);
             }
         }
@@ -63,15 +63,5 @@ public static class WeightInitializer
         var parameters = new T[layout.ParameterCount];
         Initialize<T>(layout, parameters, seed);
         return parameters;
-    }
-
-    // SplitMix64 (Steele, Lea, Flood 2014): the top 53 bits of each output make a double in [0, 1).
-    private static double NextUnit(ref ulong state)
-    {
-        ulong z = state += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        return (z >> 11) * (1.0 / (1UL << 53));
     }
 }
