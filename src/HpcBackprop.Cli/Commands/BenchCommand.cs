@@ -22,7 +22,8 @@ internal sealed class BenchCommand : Command
         "  --precision P        float or double; default: both\n" +
         "  --seconds X          time spent per measurement; default 0.5\n" +
         "  --seed N             seed of the random weights and data; default 1\n" +
-        "A step is one call of Backpropagation.CostAndGradient: per-example is m = 1, batched is m = --examples.\n" +
+        "A step is one call of Backpropagation.CostAndGradient: the per-example engine at m = 1 and m = --examples,\n" +
+        "and the batched (GEMM) engine at m = --examples, each forced through BackpropagationOptions.\n" +
         "GFLOP/s counts (6 W - 2 W1) m flops per step (W all weights, W1 those of Theta(1)); the peak is a\n" +
         "single-thread loop of independent vector fused multiply-adds, measured on this machine.\n";
 
@@ -34,7 +35,7 @@ internal sealed class BenchCommand : Command
         double seconds = args.GetDouble("seconds", 0.5, 0.01, 60);
         ulong seed = args.GetULong("seed", 1);
         context.Out.WriteLine($"layout {layout} ({layout.ParameterCount} parameters), {TrainCommand.FlopsPerExample(layout):N0} flops per example");
-        context.Out.WriteLine($"{"precision",-9} {"m",7} {"ms/step",10} {"examples/s",12} {"GFLOP/s",8} {"% peak",7}");
+        context.Out.WriteLine($"{"precision",-9} {"engine",-11} {"m",7} {"ms/step",10} {"examples/s",12} {"GFLOP/s",8} {"% peak",7}");
         if (precision is "float" or "both")
         {
             Measure<float>(layout, m, seconds, seed, context.Out);
@@ -67,17 +68,26 @@ internal sealed class BenchCommand : Command
         }
 
         double peak = PeakGflops<T>(seconds / 2);
-        foreach (int batch in m == 1 ? new[] { 1 } : new[] { 1, m })
+        var perExample = new BackpropagationOptions { Engine = BackpropagationEngine.PerExample };
+        var batched = new BackpropagationOptions { Engine = BackpropagationEngine.Batched };
+        (BackpropagationOptions Options, int Batch)[] runs = m == 1
+            ? [(perExample, 1), (batched, 1)]
+            : [(perExample, 1), (perExample, m), (batched, m)];
+        foreach ((BackpropagationOptions options, int batch) in runs)
         {
             ReadOnlySpan<T> x = features.AsSpan(0, batch * layout.InputSize);
             ReadOnlySpan<int> y = labels.AsSpan(0, batch);
-            Backpropagation.CostAndGradient<T>(layout, theta, x, y, T.One, gradient); // warm-up (JIT, caches)
+            for (int w = 0; w < 3; w++)
+            {
+                Backpropagation.CostAndGradient<T>(layout, theta, x, y, T.One, gradient, options); // warm-up (JIT, caches)
+            }
+
             long steps = 0;
             long start = Stopwatch.GetTimestamp();
             TimeSpan elapsed;
             do
             {
-                Backpropagation.CostAndGradient<T>(layout, theta, x, y, T.One, gradient);
+                Backpropagation.CostAndGradient<T>(layout, theta, x, y, T.One, gradient, options);
                 steps++;
                 elapsed = Stopwatch.GetElapsedTime(start);
             }
@@ -86,7 +96,7 @@ internal sealed class BenchCommand : Command
             double perStep = elapsed.TotalSeconds / steps;
             double gflops = TrainCommand.FlopsPerExample(layout) * batch / perStep / 1e9;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{typeof(T).Name.ToLowerInvariant(),-9} {batch,7} {perStep * 1e3,10:F4} {batch / perStep,12:N0} {gflops,8:F2} {100 * gflops / peak,6:F1}%"));
+                $"{typeof(T).Name.ToLowerInvariant(),-9} {(options == batched ? "batched" : "per-example"),-11} {batch,7} {perStep * 1e3,10:F4} {batch / perStep,12:N0} {gflops,8:F2} {100 * gflops / peak,6:F1}%"));
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{typeof(T).Name.ToLowerInvariant(),-9} peak {peak:F1} GFLOP/s (one thread, Vector<{typeof(T).Name}> FMA, {Vector<T>.Count} lanes)"));

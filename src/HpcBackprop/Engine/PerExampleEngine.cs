@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using HpcBackprop.Kernels;
 
 namespace HpcBackprop.Engine;
@@ -15,6 +16,7 @@ internal static class PerExampleEngine
     /// Returns J and writes D into <paramref name="gradient"/> (when not empty). Arguments are validated
     /// by the caller. <paramref name="gradient"/> is written only after the inputs are known to be finite.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static T CostAndGradient<T>(
         Workspace<T> ws,
         ReadOnlySpan<T> parameters,   // ParameterCount
@@ -78,6 +80,7 @@ internal static class PerExampleEngine
     /// the largest output) of each. Arguments are validated by the caller; outputs are written only once
     /// every pre-activation is known to be finite.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void Score<T>(
         Workspace<T> ws,
         ReadOnlySpan<T> parameters,  // ParameterCount
@@ -141,6 +144,7 @@ internal static class PerExampleEngine
     /// Forward pass of one block: a(l+1) = g(Theta(l) [1; a(l)]), keeping z(L) for the cost. Returns
     /// whether every pre-activation was finite.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static bool Forward<T>(Workspace<T> ws, ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, int count)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using HpcBackprop.Kernels;
 
 namespace HpcBackprop.Engine;
@@ -12,6 +13,7 @@ internal static class Regularization
     /// is not finite: with finite inputs every z is finite, so that names a NaN or infinite input (or,
     /// if none is, weights so large that the products overflow).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static T Finish<T>(
         NetworkLayout layout,
         ReadOnlySpan<T> parameters,  // ParameterCount

@@ -27,6 +27,7 @@ internal static class AllFinite
 
     // x - x is 0 for every finite x and NaN for NaN and +-infinity; NaN survives any sum, so one
     // accumulator of differences tells whether all were finite, without a compare per element.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static bool Run<TOps, TVec, T>(ReadOnlySpan<T> values)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct

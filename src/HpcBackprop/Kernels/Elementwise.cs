@@ -40,6 +40,7 @@ internal static class Elementwise
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static void Run<TOp, TOps, TVec, T>(TOp op, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination)
         where TOp : IElementwiseOperator
         where TOps : IVectorOps<TVec, T>

@@ -22,6 +22,7 @@ internal static class FusedAxpy
     /// For r = 0 .. targets - 1 and k = 0 .. terms - 1 in order:
     /// y[r * yStride + j] += alpha[r * alphaTargetStride + k * alphaTermStride] x[k * xStride + j], j = 0 .. n - 1.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void Run<TOps, TVec, T>(
         ref T y, int yStride, int targets, int n,
         ref readonly T x, int xStride,

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using HpcBackprop.Kernels.Simd;
@@ -34,6 +35,7 @@ internal static class GemvTransposed
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static void Run<TOps, TVec, T>(ReadOnlySpan<T> theta, int rows, int columns, ReadOnlySpan<T> d, Span<T> e, int count)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct

@@ -39,6 +39,7 @@ internal static class GemvWithBias
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static void Run<TOps, TVec, T>(ReadOnlySpan<T> theta, int rows, int columns, ReadOnlySpan<T> x, Span<T> z, int count)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
@@ -83,6 +84,7 @@ internal static class GemvWithBias
 
     // z[t0 .. t0 + TExamples - 1, row0 .. row0 + TRows - 1]. The accumulators of rows past TRows are folded
     // away by the JIT (their refs repeat the last row, never read).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static void Tile<TOps, TVec, T, TRows, TExamples>(ref T theta, int rows, int columns, int row0, ref T x, int t0, ref T z)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using HpcBackprop.Kernels.Simd;
@@ -33,6 +34,7 @@ internal static class RankOneUpdate
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static void Run<TOps, TVec, T>(Span<T> delta, int rows, int columns, ReadOnlySpan<T> d, ReadOnlySpan<T> a, int count)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct

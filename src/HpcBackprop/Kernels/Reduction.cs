@@ -31,6 +31,7 @@ internal static class Reduction
             _ => Run<TOp, OpsScalar<T>, T, T>(op, x, y),
         };
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static T Run<TOp, TOps, TVec, T>(TOp op, ReadOnlySpan<T> x, ReadOnlySpan<T> y)
         where TOp : IElementwiseOperator
         where TOps : IVectorOps<TVec, T>
