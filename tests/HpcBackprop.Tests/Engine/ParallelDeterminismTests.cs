@@ -67,14 +67,23 @@ public class ParallelDeterminismTests
         var y = new Supervision<float>(p.Labels, p.Layout.OutputSize);
         foreach (int threads in new[] { 2, 4 })
         {
-            for (int warm = 0; warm < 3; warm++)
+            for (int warm = 0; warm < 10; warm++)
             {
                 BatchedEngine.CostAndGradient(ws, theta, x, y, 0.1f, gradient, threads);
             }
 
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            BatchedEngine.CostAndGradient(ws, theta, x, y, 0.1f, gradient, threads);
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            // The shared team may be held by another test's call (this call then runs its blocks alone and
+            // never waits), so a first-ever monitor wait could still come: a cost paid once per thread,
+            // which a retry separates from a cost paid per call (that one shows every time).
+            long allocated = long.MaxValue;
+            for (int attempt = 0; attempt < 3 && allocated != 0; attempt++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                BatchedEngine.CostAndGradient(ws, theta, x, y, 0.1f, gradient, threads);
+                allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            }
+
+            Assert.Equal(0, allocated);
         }
     }
 
