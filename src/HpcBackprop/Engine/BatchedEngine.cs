@@ -19,15 +19,19 @@ namespace HpcBackprop.Engine;
 /// </summary>
 /// <remarks>
 /// The same sums as <see cref="PerExampleEngine"/> in another order, so the results agree to rounding.
-/// The work is split into output blocks of each product, each written by one owner, and every entry's
-/// terms are added in an order fixed by the shapes alone; a multi-threaded driver that hands out
-/// those blocks keeps the result bitwise independent of the thread count.
+/// Multi-threaded through <see cref="ParallelGemm{T}"/>: each product big enough to gain is split into
+/// output blocks of Z, D and Delta (fixed by the shapes alone), each written by one thread of
+/// <see cref="WorkerTeam.Shared"/>, and every entry's terms are added in an order fixed by the shapes
+/// alone, so the result is bitwise the same for every thread count. The cost terms, the column sums
+/// (Delta's bias column) and the regularization stay on the calling thread.
 /// </remarks>
 internal static class BatchedEngine
 {
     /// <summary>
     /// Returns J and writes D into <paramref name="gradient"/> (when not empty). Arguments are validated
     /// by the caller. <paramref name="gradient"/> is written only after J is known to be finite.
+    /// <paramref name="maxDegreeOfParallelism"/> is the most threads the call may use, the caller's
+    /// included (at least 1); the result does not depend on it.
     /// </summary>
     public static T CostAndGradient<T>(
         BatchedWorkspace<T> ws,
@@ -35,9 +39,14 @@ internal static class BatchedEngine
         ReadOnlySpan<T> features,     // m x s(1)
         Supervision<T> y,             // m labels or m x K targets
         T lambda,
-        Span<T> gradient)             // ParameterCount, or empty for the cost alone
+        Span<T> gradient,             // ParameterCount, or empty for the cost alone
+        int maxDegreeOfParallelism = 1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxDegreeOfParallelism, 1);
+        WorkerTeam? team = maxDegreeOfParallelism > 1 ? WorkerTeam.Shared : null;
+        int dop = maxDegreeOfParallelism;
+        ParallelGemm<T> gemm = ws.Gemm;
         NetworkLayout layout = ws.Layout;
         int lastLayer = layout.LayerCount - 1;
         int m = y.Count;
@@ -77,13 +86,13 @@ internal static class BatchedEngine
                 if (l + 1 == lastLayer)
                 {
                     Span<T> z = ws.OutputZ(count);
-                    Gemm.Compute(in a, in thetaT, T.Zero, ws.Bias(l), z, next, default(NoEpilogue<T>));
+                    gemm.Compute(team, dop, in a, in thetaT, T.Zero, ws.Bias(l), z, next, ParallelEpilogue.None);
                     finite &= AllFinite.Check<T>(z);
                     Sigmoid.Compute<T>(z, ws.Activations(lastLayer, count));
                 }
                 else
                 {
-                    Gemm.Compute(in a, in thetaT, T.Zero, ws.Bias(l), ws.Activations(l + 1, count), next, new SigmoidEpilogue<T>(ref finite));
+                    finite &= gemm.Compute(team, dop, in a, in thetaT, T.Zero, ws.Bias(l), ws.Activations(l + 1, count), next, ParallelEpilogue.Sigmoid);
                 }
             }
 
@@ -102,8 +111,8 @@ internal static class BatchedEngine
                 int s = layout.LayerSize(l), next = layout.LayerSize(l + 1);
                 var d = new GemmOperand<T>(ws.Errors(l + 1, count), count, next, next, transposed: false);
                 var theta = new GemmOperand<T>(Theta(layout, parameters, l)[1..], next, s, s + 1, transposed: false);
-                Gemm.Compute(in d, in theta, T.Zero, ReadOnlySpan<T>.Empty, ws.Errors(l, count), s,
-                    new SigmoidGradientEpilogue<T>(ws.Activations(l, count), s));
+                gemm.Compute(team, dop, in d, in theta, T.Zero, ReadOnlySpan<T>.Empty, ws.Errors(l, count), s,
+                    ParallelEpilogue.SigmoidGradient, ws.Activations(l, count), s);
             }
 
             // Delta(l)[:,1:] += D(l+1)' A(l); Delta(l)[:,0] += the column sums of D(l+1).
@@ -114,7 +123,7 @@ internal static class BatchedEngine
                 ReadOnlySpan<T> errors = ws.Errors(l + 1, count);
                 var dT = new GemmOperand<T>(errors, next, count, next, transposed: true);
                 var a = new GemmOperand<T>(l == 0 ? input : ws.Activations(l, count), count, s, s, transposed: false);
-                Gemm.Compute(in dT, in a, T.One, deltaL[1..], s + 1);
+                gemm.Compute(team, dop, in dT, in a, T.One, ReadOnlySpan<T>.Empty, deltaL[1..], s + 1, ParallelEpilogue.None);
                 ColumnSums.Accumulate(errors, count, next, deltaL, s + 1, ws.ColumnSums);
             }
         }

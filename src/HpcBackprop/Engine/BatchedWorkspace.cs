@@ -1,4 +1,5 @@
 using System.Numerics;
+using HpcBackprop.Kernels.Gemm;
 
 namespace HpcBackprop.Engine;
 
@@ -58,6 +59,7 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
         _targets = new T[rowBlock * layout.OutputSize];
         _delta = new T[layout.ParameterCount];
         _columnSums = new T[layout.MaxLayerSize];
+        Gemm = new ParallelGemm<T>();
     }
 
     public NetworkLayout Layout { get; }
@@ -83,6 +85,9 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
     public Span<T> Targets(int count) => _targets.AsSpan(0, count * Layout.OutputSize);
 
     public Span<T> Delta => _delta;
+
+    /// <summary>The reusable work item that splits this workspace's products among threads.</summary>
+    public ParallelGemm<T> Gemm { get; }
 
     /// <summary>Room for one layer's column sums of D, contiguous.</summary>
     public Span<T> ColumnSums => _columnSums;

@@ -1,0 +1,254 @@
+using System.Numerics;
+using HpcBackprop.Engine;
+
+namespace HpcBackprop.Kernels.Gemm;
+
+/// <summary>Which fused epilogue a <see cref="ParallelGemm{T}"/> block applies.</summary>
+internal enum ParallelEpilogue
+{
+    None,
+
+    /// <summary><see cref="SigmoidEpilogue{T}"/>; a non-finite z sets <see cref="ParallelGemm{T}.SawNonFinite"/>.</summary>
+    Sigmoid,
+
+    /// <summary><see cref="SigmoidGradientEpilogue{T}"/> with the given activations.</summary>
+    SigmoidGradient,
+}
+
+/// <summary>
+/// <see cref="Gemm.Compute{T, TEpilogue}"/> split into output blocks of C that a <see cref="WorkerTeam"/>
+/// hands out: each block (a panel of rows and a panel of columns of C) is one item, computed by one
+/// thread as a GEMM of its own, so every entry of C is written by exactly one thread.
+/// </summary>
+/// <remarks>
+/// Determinism: the blocks depend only on the shapes (m, n, k and the blocking), never on the thread
+/// count, and the block edges fall on multiples of MR and NR, so each block's tiles are the tiles of
+/// the unsplit product; each tile still receives its k blocks in increasing order, from the same start
+/// (overwrite, bias or C) and through the same micro-kernel. Whether a block packs an operand or reads
+/// it in place (<see cref="GemmPathChoice"/> sees the block's shape, not the whole) only changes where
+/// the kernel loads the same values from. So the result is bitwise the same for any number of threads,
+/// and the same as the unsplit product, which one thread therefore runs (no repacking per block).
+/// One instance is reused by its owner (a batched workspace): no allocation per call. Pointers, not
+/// spans, are kept between the caller and the workers (GemmOperand is a ref struct); the caller's
+/// spans are pinned with <c>fixed</c> for the whole call. Not for concurrent use of one instance.
+/// </remarks>
+internal sealed unsafe class ParallelGemm<T> : IParallelWork
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>
+    /// Products with fewer multiply-adds (m n k) than this (4.2 M, about 0.15 ms on one core) run
+    /// unsplit on the calling thread, whatever the thread count: waking a worker costs tens of
+    /// microseconds on a shared machine.
+    /// </summary>
+    /// <remarks>
+    /// Measured on the 2-core Zen 3 machine (float, A and B as stored, medians of 201, load average
+    /// about 6, so noisy): 2 threads against 1 lost or tied up to 1 M multiply-adds (128 x 128 x 64:
+    /// 81-117 us against 39), were mixed at 2.1 M (53-155 us against 73-98), and won at 4.2 M and
+    /// above (92-123 us against 146-176 at 128 x 256 x 128; 625 against 1146-1235 at 256 x 512 x 256).
+    /// </remarks>
+    public const long MinMultiplyAdds = 1L << 22;
+
+    /// <summary>
+    /// How many blocks a split product aims at, whatever the thread count (the blocks must not depend
+    /// on it): enough to balance 2 to 4 threads with dynamic hand-out, few enough that the repacking
+    /// each block does on its own stays small.
+    /// </summary>
+    public const int TargetBlocks = 8;
+
+    /// <summary>
+    /// The narrowest column panel: C is split by columns first (each panel of op(B) is then packed once,
+    /// and op(A) is read in place or packed once per panel), by rows only when it has too few columns.
+    /// </summary>
+    public const int MinColumnPanel = 128;
+
+    /// <summary>The shortest row panel when C is also split by rows (each row panel repacks its op(B) panel).</summary>
+    public const int MinRowPanel = 48;
+
+    private static long s_splitCalls;
+
+    private T* _a;
+    private int _aLd;
+    private bool _aTransposed;
+    private T* _b;
+    private int _bLd;
+    private bool _bTransposed;
+    private int _k;
+    private T _beta;
+    private T* _bias;
+    private T* _c;
+    private int _ldc;
+    private int _m;
+    private int _n;
+    private ParallelEpilogue _epilogue;
+    private T* _activations;
+    private int _activationsLd;
+    private int _rowPanel;
+    private int _columnPanel;
+    private int _columnPanels;
+    private bool _sawNonFinite;
+
+    /// <summary>How many products so far (process-wide) were split into more than one block: for tests.</summary>
+    public static long SplitCalls => Interlocked.Read(ref s_splitCalls);
+
+    /// <summary>Whether some block's sigmoid epilogue saw a non-finite z during the last call.</summary>
+    public bool SawNonFinite => Volatile.Read(ref _sawNonFinite);
+
+    /// <summary>
+    /// The blocks of an m x n x k product: row panels of <paramref name="rowPanel"/> and column panels
+    /// of <paramref name="columnPanel"/>; a function of the shapes alone. (1, 1) blocks means unsplit.
+    /// </summary>
+    public static void Blocks(int m, int n, int k, out int rowPanel, out int columnPanel, out int rowPanels, out int columnPanels)
+    {
+        GemmBlocking blocking = GemmBlocking.ForActiveWidth<T>();
+        if ((long)m * n * k < MinMultiplyAdds)
+        {
+            rowPanel = m;
+            columnPanel = n;
+            rowPanels = columnPanels = 1;
+            return;
+        }
+
+        int columns = Math.Clamp(n / MinColumnPanel, 1, TargetBlocks);
+        int rows = Math.Clamp(Math.Min((TargetBlocks + columns - 1) / columns, m / MinRowPanel), 1, TargetBlocks);
+        columnPanel = Panel(n, columns, blocking.NR);
+        rowPanel = Panel(m, rows, blocking.MR);
+        rowPanels = (m + rowPanel - 1) / rowPanel;
+        columnPanels = (n + columnPanel - 1) / columnPanel;
+    }
+
+    /// <summary>
+    /// C = f(beta C + bias' + op(A) op(B)) as <see cref="Gemm.Compute{T, TEpilogue}"/>, on up to
+    /// <paramref name="maxDegreeOfParallelism"/> threads of <paramref name="team"/>; with one thread (or no
+    /// team) it is the unsplit product on the calling thread.
+    /// </summary>
+    /// <remarks>The activations (for <see cref="ParallelEpilogue.SigmoidGradient"/>) are m x n, rows activationsLd apart.</remarks>
+    /// <returns>False when the sigmoid epilogue saw a non-finite z; true otherwise.</returns>
+    public bool Compute(
+        WorkerTeam? team, int maxDegreeOfParallelism,
+        scoped in GemmOperand<T> a, scoped in GemmOperand<T> b, T beta, ReadOnlySpan<T> bias, Span<T> c, int ldc,
+        ParallelEpilogue epilogue, ReadOnlySpan<T> activations = default, int activationsLd = 0)
+    {
+        int m = a.Rows, n = b.Columns, k = a.Columns;
+        Blocks(m, n, k, out int rowPanel, out int columnPanel, out int rowPanels, out int columnPanels);
+        // One thread: the unsplit product, which has the same tiles and so the same bits (see remarks).
+        if (rowPanels * columnPanels <= 1 || maxDegreeOfParallelism <= 1 || team is null || b.Rows != k)
+        {
+            bool finite = true;
+            switch (epilogue)
+            {
+                case ParallelEpilogue.Sigmoid:
+                    Gemm.Compute(in a, in b, beta, bias, c, ldc, new SigmoidEpilogue<T>(ref finite));
+                    break;
+                case ParallelEpilogue.SigmoidGradient:
+                    Gemm.Compute(in a, in b, beta, bias, c, ldc, new SigmoidGradientEpilogue<T>(activations, activationsLd));
+                    break;
+                default:
+                    Gemm.Compute(in a, in b, beta, bias, c, ldc, default(NoEpilogue<T>));
+                    break;
+            }
+
+            return finite;
+        }
+
+        // The whole-product checks of Gemm.Compute, before any block is written.
+        if (ldc < n || c.Length < ((long)(m - 1) * ldc) + n)
+        {
+            throw new ArgumentException($"C must cover {m} x {n} with ldc = {ldc} >= {n}; got {c.Length} elements.", nameof(c));
+        }
+
+        if (!bias.IsEmpty && bias.Length < n)
+        {
+            throw new ArgumentException($"The bias row needs {n} elements; got {bias.Length}.", nameof(bias));
+        }
+
+        if (epilogue == ParallelEpilogue.SigmoidGradient)
+        {
+            new SigmoidGradientEpilogue<T>(activations, activationsLd).CheckShape(m, n);
+        }
+
+        fixed (T* pa = a.Data)
+        fixed (T* pb = b.Data)
+        fixed (T* pbias = bias)
+        fixed (T* pc = c)
+        fixed (T* pact = activations)
+        {
+            _a = pa;
+            _aLd = a.LeadingDimension;
+            _aTransposed = a.Transposed;
+            _b = pb;
+            _bLd = b.LeadingDimension;
+            _bTransposed = b.Transposed;
+            _k = k;
+            _beta = beta;
+            _bias = bias.IsEmpty ? null : pbias;
+            _c = pc;
+            _ldc = ldc;
+            _m = m;
+            _n = n;
+            _epilogue = epilogue;
+            _activations = pact;
+            _activationsLd = activationsLd;
+            _rowPanel = rowPanel;
+            _columnPanel = columnPanel;
+            _columnPanels = columnPanels;
+            _sawNonFinite = false;
+            Interlocked.Increment(ref s_splitCalls);
+            try
+            {
+                team.Run(this, rowPanels * columnPanels, maxDegreeOfParallelism);
+            }
+            finally
+            {
+                _a = _b = _bias = _c = _activations = null;
+            }
+        }
+
+        return !Volatile.Read(ref _sawNonFinite);
+    }
+
+    /// <summary>One block: rows ic .. ic + mc, columns jc .. jc + nc of C, as a GEMM of its own.</summary>
+    public void Execute(int item)
+    {
+        int ic = item / _columnPanels * _rowPanel, jc = item % _columnPanels * _columnPanel;
+        int mc = Math.Min(_rowPanel, _m - ic), nc = Math.Min(_columnPanel, _n - jc), k = _k;
+
+        // op(A) rows ic.., op(B) columns jc..: stored rows (or columns, when transposed) from there on.
+        var a = new GemmOperand<T>(View(_a, _aTransposed ? ic : (nint)ic * _aLd, mc, k, _aLd, _aTransposed), mc, k, _aLd, _aTransposed);
+        var b = new GemmOperand<T>(View(_b, _bTransposed ? (nint)jc * _bLd : jc, k, nc, _bLd, _bTransposed), k, nc, _bLd, _bTransposed);
+        var c = new Span<T>(_c + ((nint)ic * _ldc) + jc, ((mc - 1) * _ldc) + nc);
+        ReadOnlySpan<T> bias = _bias is null ? default : new ReadOnlySpan<T>(_bias + jc, nc);
+        switch (_epilogue)
+        {
+            case ParallelEpilogue.Sigmoid:
+                bool finite = true;
+                Gemm.Compute(in a, in b, _beta, bias, c, _ldc, new SigmoidEpilogue<T>(ref finite));
+                if (!finite)
+                {
+                    Volatile.Write(ref _sawNonFinite, true);
+                }
+
+                break;
+            case ParallelEpilogue.SigmoidGradient:
+                var act = new ReadOnlySpan<T>(_activations + ((nint)ic * _activationsLd) + jc, ((mc - 1) * _activationsLd) + nc);
+                Gemm.Compute(in a, in b, _beta, bias, c, _ldc, new SigmoidGradientEpilogue<T>(act, _activationsLd));
+                break;
+            default:
+                Gemm.Compute(in a, in b, _beta, bias, c, _ldc, default(NoEpilogue<T>));
+                break;
+        }
+    }
+
+    // The elements of an op(X) of rows x columns starting at offset.
+    private static ReadOnlySpan<T> View(T* data, nint offset, int rows, int columns, int ld, bool transposed)
+    {
+        int storedRows = transposed ? columns : rows, storedColumns = transposed ? rows : columns;
+        return new ReadOnlySpan<T>(data + offset, ((storedRows - 1) * ld) + storedColumns);
+    }
+
+    // The size of about `panels` equal panels of `length`, rounded up to a multiple of unit (the last may be shorter).
+    private static int Panel(int length, int panels, int unit)
+    {
+        int size = (length + panels - 1) / panels;
+        return (size + unit - 1) / unit * unit;
+    }
+}

@@ -1,0 +1,122 @@
+using System.Numerics;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using HpcBackprop.Engine;
+using HpcBackprop.Kernels.Gemm;
+using GemmKernel = HpcBackprop.Kernels.Gemm.Gemm;
+
+namespace HpcBackprop.Tests.Gemm;
+
+/// <summary>
+/// The GEMM split into output blocks among threads equals the unsplit GEMM bitwise, for every epilogue,
+/// transpose, beta and bias, and for 1..4 threads.
+/// </summary>
+[Trait("Category", "Simd")]
+public class ParallelGemmTests
+{
+    [Property(MaxTest = 25, QuietOnSuccess = true)]
+    public Property Float_split_equals_unsplit(PositiveInt seed) => SplitEqualsUnsplit<float>(seed.Get);
+
+    [Property(MaxTest = 25, QuietOnSuccess = true)]
+    public Property Double_split_equals_unsplit(PositiveInt seed) => SplitEqualsUnsplit<double>(seed.Get);
+
+    [Theory]
+    [InlineData(256, 1024, 1024)]
+    [InlineData(1024, 1024, 256)]
+    [InlineData(10, 1024, 512)]
+    [InlineData(300, 200, 300)]
+    public void Big_shapes_are_split_and_equal_the_unsplit_product(int m, int n, int k)
+    {
+        ParallelGemm<float>.Blocks(m, n, k, out _, out _, out int rowPanels, out int columnPanels);
+        Assert.True(rowPanels * columnPanels > 1);
+        var rng = new Random(m + n + k);
+        foreach (bool transA in new[] { false, true })
+        {
+            var g = GemmCase<float>.Create(rng, m, n, k, transA, rng.Next(2) == 0, rng.Next(2) == 0 ? 0f : 1f, useBias: false);
+            Assert.True(Compare(g, ParallelEpilogue.None, out string why), why);
+        }
+    }
+
+    private static Property SplitEqualsUnsplit<T>(int seed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Random(seed);
+        GemmBlocking blocking = GemmBlocking.ForActiveWidth<T>();
+        int[] edges = [1, blocking.MR - 1, blocking.MR + 1, blocking.NR - 1, blocking.NR + 1, 7, 13];
+        int Size(int max) => rng.Next(2) == 0 ? rng.Next(1, max) : Math.Max(1, rng.Next(1, max / 50) * 50) + edges[rng.Next(edges.Length)];
+        int m, n, k;
+        do
+        {
+            (m, n, k) = (Size(600), Size(600), Size(400));
+        }
+        while ((long)m * n * k > 40_000_000);
+
+        T beta = rng.Next(3) switch { 0 => T.Zero, 1 => T.One, _ => T.CreateChecked(0.5) };
+        var g = GemmCase<T>.Create(rng, m, n, k, rng.Next(2) == 0, rng.Next(2) == 0, beta, beta == T.Zero && rng.Next(2) == 0);
+        var epilogue = (ParallelEpilogue)rng.Next(3);
+        return Compare(g, epilogue, out string why).Label($"{g}, {epilogue}: {why}");
+    }
+
+    private static bool Compare<T>(GemmCase<T> g, ParallelEpilogue epilogue, out string why)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int activationsLd = g.N + 3;
+        var activations = new T[g.M * activationsLd];
+        var rng = new Random(g.M * 31 + g.N);
+        for (int i = 0; i < activations.Length; i++)
+        {
+            activations[i] = T.CreateChecked(rng.NextDouble());
+        }
+
+        T[] expected = (T[])g.C0.Clone();
+        bool expectedFinite = true;
+        switch (epilogue)
+        {
+            case ParallelEpilogue.Sigmoid:
+                GemmKernel.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, expected, g.Ldc, new SigmoidEpilogue<T>(ref expectedFinite));
+                break;
+            case ParallelEpilogue.SigmoidGradient:
+                GemmKernel.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, expected, g.Ldc, new SigmoidGradientEpilogue<T>(activations, activationsLd));
+                break;
+            default:
+                GemmKernel.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, expected, g.Ldc, default(NoEpilogue<T>));
+                break;
+        }
+
+        var work = new ParallelGemm<T>();
+        using var team = new WorkerTeam(3);
+        foreach (int threads in new[] { 1, 2, 3, 4 })
+        {
+            T[] c = (T[])g.C0.Clone();
+            bool finite = work.Compute(team, threads, g.OperandA, g.OperandB, g.Beta, g.BiasSpan, c, g.Ldc, epilogue, activations, activationsLd);
+            if (finite != expectedFinite)
+            {
+                why = $"{threads} threads: finite = {finite}";
+                return false;
+            }
+
+            for (int i = 0; i < c.Length; i++)
+            {
+                // NaN padding past column n stays NaN in both; compare bits of everything.
+                if (!BitwiseEqual(c[i], expected[i]))
+                {
+                    why = $"{threads} threads: C[{i / g.Ldc}, {i % g.Ldc}] = {c[i]} against {expected[i]}";
+                    return false;
+                }
+            }
+        }
+
+        why = "";
+        return true;
+    }
+
+    private static bool BitwiseEqual<T>(T x, T y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => (x, y) switch
+        {
+            (float a, float b) => BitConverter.SingleToInt32Bits(a) == BitConverter.SingleToInt32Bits(b),
+            (double a, double b) => BitConverter.DoubleToInt64Bits(a) == BitConverter.DoubleToInt64Bits(b),
+            _ => throw new NotSupportedException(),
+        };
+}
