@@ -122,7 +122,7 @@ public sealed class BackpropagationWorkspace<T> : IDisposable
         if (EngineDispatch.UseBatched(_options, y.Count))
         {
             _batched ??= new BatchedWorkspace<T>(Layout);
-            return BatchedEngine.CostAndGradient(_batched, parameters, features, y, lambda, gradient);
+            return BatchedEngine.CostAndGradient(_batched, parameters, features, y, lambda, gradient, _options.MaxDegreeOfParallelism);
         }
 
         return PerExampleEngine.CostAndGradient(ws, parameters, features, y, lambda, gradient);

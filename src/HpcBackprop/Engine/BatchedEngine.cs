@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using HpcBackprop.Kernels;
 using HpcBackprop.Kernels.Gemm;
 
@@ -33,6 +34,7 @@ internal static class BatchedEngine
     /// <paramref name="maxDegreeOfParallelism"/> is the most threads the call may use, the caller's
     /// included (at least 1); the result does not depend on it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static T CostAndGradient<T>(
         BatchedWorkspace<T> ws,
         ReadOnlySpan<T> parameters,   // ParameterCount

@@ -47,7 +47,7 @@ internal static class EngineDispatch
             BatchedWorkspace<T> batched = WorkspacePool<BatchedWorkspace<T>>.Rent(layout);
             try
             {
-                return BatchedEngine.CostAndGradient(batched, parameters, features, y, lambda, gradient);
+                return BatchedEngine.CostAndGradient(batched, parameters, features, y, lambda, gradient, options.MaxDegreeOfParallelism);
             }
             finally
             {

@@ -76,8 +76,9 @@ public class CommandLineTests
     {
         (int code, string output, string error) = CliRunner.Run("bench", "--layers", "8-6-3", "--examples", "40", "--seconds", "0.05", "--precision", "double");
         Assert.True(code == 0, error);
-        Assert.Matches(@"double\s+1\s+\d+\.\d+\s+[\d,]+\s+\d+\.\d+\s+\d+\.\d+%", output);
-        Assert.Matches(@"double\s+40\s+\d+\.\d+", output);
+        Assert.Matches(@"double\s+per-example\s+1\s+\d+\.\d+\s+[\d,]+\s+\d+\.\d+\s+\d+\.\d+%", output);
+        Assert.Matches(@"double\s+per-example\s+40\s+\d+\.\d+", output);
+        Assert.Matches(@"double\s+batched\s+40\s+\d+\.\d+", output);
         Assert.Contains("peak", output, StringComparison.Ordinal);
     }
 }

@@ -21,6 +21,7 @@ internal static class GemmDriver
 {
     /// <summary>C = (beta C or bias' broadcast) + op(A) op(B), then the epilogue; arguments already checked, k &gt; 0.</summary>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void Run<TOps, TVec, T, TEpilogue>(
         scoped in GemmOperand<T> a,     // m x k
         scoped in GemmOperand<T> b,     // k x n
@@ -121,6 +122,7 @@ internal static class GemmDriver
     /// A partial tile: the kernel runs on a full MR x NR scratch tile that starts as C (or the bias, or
     /// anything when overwriting), and only the mr x nr entries that exist are copied back.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static void EdgeTile<TOps, TVec, T>(
         int kc, ref readonly T a, nint aRowStride, nint aStep, int mr, ref readonly T b, nint bStep, int nr,
         ref T c, int ldc, TileStore store, ref readonly T bias, Span<T> tile, int tileColumns)

@@ -44,6 +44,7 @@ internal static class GemmMicroKernel
     /// <param name="store">Overwrite, accumulate into, or start from the bias.</param>
     /// <param name="bias">NR bias values for <see cref="TileStore.Bias"/> (otherwise not read).</param>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void Compute<TOps, TVec, T>(
         int kc,
         ref readonly T a, nint aRowStride, nint aStep, int aRows,

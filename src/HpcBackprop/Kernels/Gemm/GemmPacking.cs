@@ -42,6 +42,7 @@ internal static class GemmPacking
         => ref Unsafe.Add(ref MemoryMarshal.GetReference(x.Data), (i * x.RowStride) + (j * x.ColumnStride));
 
     // source element (i, p), i across the sliver and p along k, is at source[i * across + p * along].
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static void PackSlivers<TOps, TVec, T>(ref readonly T source, nint across, nint along, int count, int kc, int width, Span<T> packed)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
