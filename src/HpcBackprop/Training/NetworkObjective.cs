@@ -5,18 +5,19 @@ namespace HpcBackprop.Training;
 /// <summary>
 /// The regularized cost of a network on a labelled data set as an optimizer objective:
 /// <see cref="Backpropagation.CostAndGradient{T}(NetworkLayout, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{int}, T, Span{T})"/>
-/// over all examples, over a mini-batch, or split across threads.
+/// over all examples or over a mini-batch, on one thread or several.
 /// </summary>
 /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
 /// <remarks>
 /// <para>
-/// A batch or a thread's share of b examples is evaluated with lambda b / m: the spec's cost of b examples
-/// with that lambda, weighted by b / m, is exactly the share of the full cost J (data term and regularization
-/// term alike), so the shares of all threads add up to J and D, and a random batch estimates J and D without bias.
+/// A batch of b examples is evaluated with lambda b / m: the spec's cost of b examples with that lambda,
+/// weighted by b / m, is exactly the batch's share of the full cost J (data term and regularization term
+/// alike), so a random batch estimates J and D without bias.
 /// </para>
 /// <para>
-/// The data are not copied: the caller must not change them while the objective is in use. With more than one
-/// thread each evaluation goes through <see cref="Parallel.For(int, int, Action{int})"/>, which allocates a little.
+/// The data are not copied: the caller must not change them while the objective is in use. Threads are the
+/// batched engine's (<see cref="BackpropagationOptions.MaxDegreeOfParallelism"/>): the result is bitwise the
+/// same for every thread count, and a warm evaluation allocates nothing.
 /// </para>
 /// </remarks>
 public sealed class NetworkObjective<T> : IStochasticObjective<T>
@@ -25,10 +26,7 @@ public sealed class NetworkObjective<T> : IStochasticObjective<T>
     private readonly ReadOnlyMemory<T> _features;
     private readonly ReadOnlyMemory<int> _labels;
     private readonly T _lambda;
-    private readonly int _threads;
-    private readonly T[] _parameterCopy;     // what the worker threads read (a span cannot cross into a lambda)
-    private readonly T[][] _shareGradients;  // one gradient per thread share
-    private readonly T[] _shareCosts;
+    private readonly BackpropagationOptions _options;
     private T[] _batchFeatures = [];
     private int[] _batchLabels = [];
 
@@ -74,15 +72,8 @@ public sealed class NetworkObjective<T> : IStochasticObjective<T>
         _features = features;
         _labels = labels;
         _lambda = lambda;
-        _threads = Math.Max(1, Math.Min(threads, labels.Length / 64));
-        _parameterCopy = _threads > 1 ? new T[layout.ParameterCount] : [];
-        _shareGradients = new T[_threads > 1 ? _threads : 0][];
-        for (int i = 0; i < _shareGradients.Length; i++)
-        {
-            _shareGradients[i] = new T[layout.ParameterCount];
-        }
-
-        _shareCosts = new T[_threads];
+        Threads = threads;
+        _options = new BackpropagationOptions { MaxDegreeOfParallelism = threads };
     }
 
     /// <summary>The network layout.</summary>
@@ -94,39 +85,15 @@ public sealed class NetworkObjective<T> : IStochasticObjective<T>
     /// <inheritdoc />
     public int ExampleCount => _labels.Length;
 
-    /// <summary>The number of threads a full evaluation actually uses.</summary>
-    public int Threads => _threads;
+    /// <summary>The most threads one evaluation may use (the batched engine's; its result is the same for every count).</summary>
+    public int Threads { get; }
 
     /// <summary>Computes J and D over all m examples.</summary>
     /// <param name="parameters">All Theta(l), flat.</param>
     /// <param name="gradient">Receives D.</param>
     /// <returns>J.</returns>
     public T Evaluate(ReadOnlySpan<T> parameters, Span<T> gradient)
-    {
-        if (_threads == 1)
-        {
-            return Backpropagation.CostAndGradient(Layout, parameters, _features.Span, _labels.Span, _lambda, gradient);
-        }
-
-        parameters.CopyTo(_parameterCopy);
-        Parallel.For(0, _threads, EvaluateShare);
-        T cost = T.Zero;
-        gradient.Clear();
-        int m = ExampleCount;
-        for (int i = 0; i < _threads; i++)
-        {
-            (int start, int count) = Share(i);
-            T weight = T.CreateTruncating((double)count / m);
-            cost += weight * _shareCosts[i];
-            ReadOnlySpan<T> share = _shareGradients[i];
-            for (int j = 0; j < gradient.Length; j++)
-            {
-                gradient[j] += weight * share[j];
-            }
-        }
-
-        return cost;
-    }
+        => Backpropagation.CostAndGradient(Layout, parameters, _features.Span, _labels.Span, _lambda, gradient, _options);
 
     /// <summary>Computes the batch estimate of J and D: the listed examples, with lambda scaled by b / m.</summary>
     /// <param name="parameters">All Theta(l), flat.</param>
@@ -159,22 +126,6 @@ public sealed class NetworkObjective<T> : IStochasticObjective<T>
 
         T lambda = _lambda * T.CreateTruncating((double)b / labels.Length);
         return Backpropagation.CostAndGradient<T>(
-            Layout, parameters, _batchFeatures.AsSpan(0, b * n), _batchLabels.AsSpan(0, b), lambda, gradient);
-    }
-
-    private (int Start, int Count) Share(int i)
-    {
-        int m = ExampleCount;
-        int start = (int)((long)m * i / _threads), end = (int)((long)m * (i + 1) / _threads);
-        return (start, end - start);
-    }
-
-    private void EvaluateShare(int i)
-    {
-        (int start, int count) = Share(i);
-        int n = Layout.InputSize;
-        T lambda = _lambda * T.CreateTruncating((double)count / ExampleCount);
-        _shareCosts[i] = Backpropagation.CostAndGradient<T>(
-            Layout, _parameterCopy, _features.Span.Slice(start * n, count * n), _labels.Span.Slice(start, count), lambda, _shareGradients[i]);
+            Layout, parameters, _batchFeatures.AsSpan(0, b * n), _batchLabels.AsSpan(0, b), lambda, gradient, _options);
     }
 }

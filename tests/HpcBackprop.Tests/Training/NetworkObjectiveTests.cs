@@ -22,7 +22,7 @@ public class NetworkObjectiveTests
     }
 
     [Fact]
-    public void Thread_shares_add_up_to_the_full_cost_and_gradient()
+    public void Several_threads_give_the_one_thread_cost_and_gradient()
     {
         (double[] x, int[] y) = TrainingData.Linear(300, 5, 3, seed: 3);
         double[] theta = WeightInitializer.Create<double>(Layout, 2);
@@ -34,7 +34,8 @@ public class NetworkObjectiveTests
         double j3 = threaded.Evaluate(theta, three);
 
         Assert.Equal(3, threaded.Threads);
-        AssertClose(j1, one, j3, three);
+        Assert.Equal(j1, j3);       // the batched engine's result does not depend on the thread count
+        Assert.Equal(one, three);
     }
 
     [Fact]
