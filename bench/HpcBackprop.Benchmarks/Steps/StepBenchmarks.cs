@@ -169,8 +169,9 @@ public class ScoringBenchmarks<T> : IWorkCounted
     /// <inheritdoc />
     public WorkCount Work(string method)
     {
+        // BenchmarkDotNet asks a fresh instance (no GlobalSetup), so the count comes from the workload, not _data.
         int size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-        double w = _data.Layout.ParameterCount;
+        double w = Workload.All[2].Layout.ParameterCount;
         return new WorkCount(2 * w, w * size, w * size, 1, size, "forward: every weight read once");
     }
 }

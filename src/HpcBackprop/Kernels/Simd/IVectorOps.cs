@@ -35,7 +35,11 @@ internal interface IVectorOps<TVec, T>
 
     static abstract TVec Divide(TVec left, TVec right);
 
-    /// <summary>a * b + c, fused where the hardware has FMA.</summary>
+    /// <summary>
+    /// a * b + c, fused where the hardware has FMA and two roundings where it has not: a software-emulated
+    /// fused multiply-add (x64 with DOTNET_EnableAVX2=0 turns FMA off too) made the 128-bit kernels ~60x slower
+    /// in the ISA benchmarks.
+    /// </summary>
     static abstract TVec MultiplyAdd(TVec a, TVec b, TVec c);
 
     static abstract TVec Max(TVec left, TVec right);
