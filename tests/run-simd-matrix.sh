@@ -38,7 +38,7 @@ run() {
   if ! env "$@" HPCBACKPROP_EXPECT_SIMD="$expected" \
       dotnet test tests/HpcBackprop.Tests -c Release --no-build --filter Category=Simd \
         --results-directory "$results" --logger "trx;LogFileName=simd-$name.trx" \
-        --logger "console;verbosity=normal"; then
+        --logger "console;verbosity=minimal"; then
     failed+=("$name")
   fi
   echo "=== simd-$name took $((SECONDS - start)) s"

@@ -132,11 +132,11 @@ public static class Publisher
             s.AppendLine();
             s.AppendLine("| workload | " + string.Join(" | ", columns) + " | engine vs reference |");
             s.AppendLine("| --- |" + string.Concat(Enumerable.Repeat(" ---: |", columns.Count + 1)));
-            foreach (var workload in mine.Select(WorkloadOf).Distinct().OrderBy(w => Steps.Workload.All.Select(a => a.ToString()).ToList().IndexOf(w)))
+            foreach (var workload in mine.Select(WorkloadOf).Distinct().OrderBy(WorkloadRank))
             {
                 var row = mine.Where(x => WorkloadOf(x) == workload).ToList();
                 double? reference = row.FirstOrDefault(x => x.Method == "Reference")?.MedianNs;
-                double? engine = row.FirstOrDefault(x => x.Method == "PerExample")?.MedianNs;
+                double? engine = (row.FirstOrDefault(x => x.Method == "PerExample") ?? row.FirstOrDefault(x => x.Method == "Forward"))?.MedianNs;
                 string speedup = reference is > 0 && engine is > 0 ? $"{(reference.Value / engine.Value).ToString("F1", Inv)}x" : "-";
                 s.AppendLine($"| {workload} | " + string.Join(" | ", columns.Select(c => row.FirstOrDefault(x => StepColumn(x) == c) is { } hit ? Ms(hit.MedianNs) : "-")) + $" | {speedup} |");
             }
@@ -315,11 +315,20 @@ public static class Publisher
     private static string KernelColumn(ResultRow x)
         => x.Method.StartsWith("TensorPrimitives", StringComparison.Ordinal) ? "TensorPrimitives" : x.Method;
 
+    /// <summary>Training workloads in their order, then anything else (scoring) after them.</summary>
+    private static int WorkloadRank(string workload)
+        => Steps.Workload.All.Select(a => a.ToString()).ToList().IndexOf(workload) is var i and >= 0 ? i : int.MaxValue;
+
     private static string WorkloadOf(ResultRow x)
     {
         // DisplayInfo reads like "[Threads=1, Workload=784-128-10 m=256]" (parameters in name order).
         string p = x.Parameters.Trim('[', ']');
         string? workload = p.Split(", ").FirstOrDefault(part => part.StartsWith("Workload=", StringComparison.Ordinal));
+        if (workload is null && x.Class.StartsWith(nameof(Steps.ScoringBenchmarks<float>), StringComparison.Ordinal))
+        {
+            return $"{Steps.Workload.All[2]}, scoring (forward only)"; // the scoring benchmark has one fixed workload, no parameters
+        }
+
         return workload is null ? p : workload["Workload=".Length..];
     }
 
