@@ -26,32 +26,12 @@ internal static class Regularization
         Span<T> gradient)            // ParameterCount or empty
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T mT = T.CreateChecked(m);
-        T squares = T.Zero;
-        if (lambda != T.Zero)
-        {
-            for (int l = 0; l < layout.ThetaCount; l++)
-            {
-                int rows = layout.ThetaRows(l), columns = layout.ThetaColumns(l);
-                ReadOnlySpan<T> theta = parameters.Slice(layout.ThetaOffset(l), rows * columns);
-                for (int i = 0; i < rows; i++)
-                {
-                    squares += SumOfSquares.Compute(theta.Slice((i * columns) + 1, columns - 1)); // j >= 1 only
-                }
-            }
-        }
-
-        T j = (cost / mT) + (lambda / (mT + mT) * squares);
-        if (!preActivationsFinite || !T.IsFinite(j))
-        {
-            InputValidation.ThrowIfNonFiniteInput(parameters, features);
-            throw new ArithmeticException(
-                $"The forward pass overflowed (J = {j}) although every input is finite: the weights or features are too large for {typeof(T).Name}.");
-        }
-
+        T j = CheckedCost(parameters, features, preActivationsFinite, cost, m, lambda,
+            lambda != T.Zero ? SquaredWeights<T>(layout, parameters) : T.Zero);
         if (!gradient.IsEmpty)
         {
             // D = (1/m) Delta + (lambda/m) Theta in one pass per matrix, then the bias column, which is not regularized.
+            T mT = T.CreateChecked(m);
             T invM = T.One / mT;
             T scale = lambda / mT;
             for (int l = 0; l < layout.ThetaCount; l++)
@@ -64,6 +44,52 @@ internal static class Regularization
                     gradient[offset + (i * columns)] = delta[offset + (i * columns)] * invM;
                 }
             }
+        }
+
+        return j;
+    }
+
+    /// <summary>sum of the squared non-bias weights (j &gt;= 1) of every Theta, row by row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
+    public static T SquaredWeights<T>(NetworkLayout layout, ReadOnlySpan<T> parameters)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T squares = T.Zero;
+        for (int l = 0; l < layout.ThetaCount; l++)
+        {
+            int rows = layout.ThetaRows(l), columns = layout.ThetaColumns(l);
+            ReadOnlySpan<T> theta = parameters.Slice(layout.ThetaOffset(l), rows * columns);
+            for (int i = 0; i < rows; i++)
+            {
+                squares += SumOfSquares.Compute(theta.Slice((i * columns) + 1, columns - 1)); // j >= 1 only
+            }
+        }
+
+        return squares;
+    }
+
+    /// <summary>
+    /// J = cost / m + lambda / (2m) <paramref name="squares"/>, or the exception <see cref="Finish{T}"/> describes
+    /// when a pre-activation or J is not finite. Engines that write D themselves call this first, so that a
+    /// throw leaves the caller's gradient untouched.
+    /// </summary>
+    public static T CheckedCost<T>(
+        ReadOnlySpan<T> parameters,  // ParameterCount
+        ReadOnlySpan<T> features,    // m x s(1), only read to name a non-finite input
+        bool preActivationsFinite,
+        T cost,
+        int m,
+        T lambda,
+        T squares)                   // sum of the squared non-bias weights (any value when lambda is 0)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T mT = T.CreateChecked(m);
+        T j = (cost / mT) + (lambda == T.Zero ? T.Zero : lambda / (mT + mT) * squares);
+        if (!preActivationsFinite || !T.IsFinite(j))
+        {
+            InputValidation.ThrowIfNonFiniteInput(parameters, features);
+            throw new ArithmeticException(
+                $"The forward pass overflowed (J = {j}) although every input is finite: the weights or features are too large for {typeof(T).Name}.");
         }
 
         return j;

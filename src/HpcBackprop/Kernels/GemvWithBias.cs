@@ -25,72 +25,105 @@ internal static class GemvWithBias
     /// </remarks>
     public static void Compute<T>(ReadOnlySpan<T> theta, int rows, int columns, ReadOnlySpan<T> x, Span<T> z, int count)
         where T : unmanaged, IFloatingPointIeee754<T>
+        => Dispatch<T, No>(theta, rows, columns, x, z, count);
+
+    /// <summary>
+    /// <see cref="Compute{T}"/>, and returns the sum of the squared non-bias weights, sum over i, j of
+    /// theta[i, j + 1]^2 (the regularization term of J), from the same loads of Theta: when one pass over
+    /// the weights is all a call needs (one request), a second pass only for the squares would cost as much
+    /// as the GEMV itself. Each row's squares are summed like its dot product (vector lanes, then the tail),
+    /// rows in order. Needs count &gt;= 1.
+    /// </summary>
+    public static T ComputeWithSquares<T>(ReadOnlySpan<T> theta, int rows, int columns, ReadOnlySpan<T> x, Span<T> z, int count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        return Dispatch<T, Yes>(theta, rows, columns, x, z, count);
+    }
+
+    private static T Dispatch<T, TSquares>(ReadOnlySpan<T> theta, int rows, int columns, ReadOnlySpan<T> x, Span<T> z, int count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TSquares : IStaticFlag
     {
         KernelArguments.CheckCount(count, nameof(count));
         KernelArguments.CheckMatrix(theta.Length, rows, columns, nameof(theta));
         KernelArguments.CheckLength(x.Length, count * (columns - 1), nameof(x));
         KernelArguments.CheckLength(z.Length, count * rows, nameof(z));
-        switch (SimdPath.Active)
+        return SimdPath.Active switch
         {
-            case SimdWidth.Vector512: Run<Ops512<T>, Vector512<T>, T>(theta, rows, columns, x, z, count); break;
-            case SimdWidth.Vector256: Run<Ops256<T>, Vector256<T>, T>(theta, rows, columns, x, z, count); break;
-            case SimdWidth.Vector128: Run<Ops128<T>, Vector128<T>, T>(theta, rows, columns, x, z, count); break;
-            default: Run<OpsScalar<T>, T, T>(theta, rows, columns, x, z, count); break;
-        }
+            SimdWidth.Vector512 => Run<Ops512<T>, Vector512<T>, T, TSquares>(theta, rows, columns, x, z, count),
+            SimdWidth.Vector256 => Run<Ops256<T>, Vector256<T>, T, TSquares>(theta, rows, columns, x, z, count),
+            SimdWidth.Vector128 => Run<Ops128<T>, Vector128<T>, T, TSquares>(theta, rows, columns, x, z, count),
+            _ => Run<OpsScalar<T>, T, T, TSquares>(theta, rows, columns, x, z, count),
+        };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
-    private static void Run<TOps, TVec, T>(ReadOnlySpan<T> theta, int rows, int columns, ReadOnlySpan<T> x, Span<T> z, int count)
+    private static T Run<TOps, TVec, T, TSquares>(ReadOnlySpan<T> theta, int rows, int columns, ReadOnlySpan<T> x, Span<T> z, int count)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TSquares : IStaticFlag
     {
         ref T th = ref MemoryMarshal.GetReference(theta);
         ref T xs = ref MemoryMarshal.GetReference(x);
         ref T zs = ref MemoryMarshal.GetReference(z);
+        T squares = T.Zero;
         int i = 0;
         for (; i + 4 <= rows; i += 4)
         {
-            Rows<TOps, TVec, T, Count4>(ref th, rows, columns, i, ref xs, count, ref zs);
+            Rows<TOps, TVec, T, Count4, TSquares>(ref th, rows, columns, i, ref xs, count, ref zs, ref squares);
         }
 
         switch (rows - i)
         {
-            case 1: Rows<TOps, TVec, T, Count1>(ref th, rows, columns, i, ref xs, count, ref zs); break;
-            case 2: Rows<TOps, TVec, T, Count2>(ref th, rows, columns, i, ref xs, count, ref zs); break;
-            case 3: Rows<TOps, TVec, T, Count3>(ref th, rows, columns, i, ref xs, count, ref zs); break;
+            case 1: Rows<TOps, TVec, T, Count1, TSquares>(ref th, rows, columns, i, ref xs, count, ref zs, ref squares); break;
+            case 2: Rows<TOps, TVec, T, Count2, TSquares>(ref th, rows, columns, i, ref xs, count, ref zs, ref squares); break;
+            case 3: Rows<TOps, TVec, T, Count3, TSquares>(ref th, rows, columns, i, ref xs, count, ref zs, ref squares); break;
             default: break;
         }
+
+        return squares;
     }
 
-    // Rows row0 .. row0 + TRows - 1 for every example, two at a time: the group's weights stay in L1.
-    private static void Rows<TOps, TVec, T, TRows>(ref T theta, int rows, int columns, int row0, ref T x, int count, ref T z)
+    // Rows row0 .. row0 + TRows - 1 for every example, two at a time: the group's weights stay in L1. With
+    // squares, the first example gets a tile of its own that also squares the weights it loads (a pair tile
+    // with the squares' accumulators would not fit the 16 registers of AVX2).
+    private static void Rows<TOps, TVec, T, TRows, TSquares>(ref T theta, int rows, int columns, int row0, ref T x, int count, ref T z, ref T squares)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
         where T : unmanaged, IFloatingPointIeee754<T>
         where TRows : IStaticCount
+        where TSquares : IStaticFlag
     {
         int t = 0;
+        if (TSquares.Value)
+        {
+            Tile<TOps, TVec, T, TRows, Count1, Yes>(ref theta, rows, columns, row0, ref x, t, ref z, ref squares);
+            t = 1;
+        }
+
         for (; t + 2 <= count; t += 2)
         {
-            Tile<TOps, TVec, T, TRows, Count2>(ref theta, rows, columns, row0, ref x, t, ref z);
+            Tile<TOps, TVec, T, TRows, Count2, No>(ref theta, rows, columns, row0, ref x, t, ref z, ref squares);
         }
 
         if (t < count)
         {
-            Tile<TOps, TVec, T, TRows, Count1>(ref theta, rows, columns, row0, ref x, t, ref z);
+            Tile<TOps, TVec, T, TRows, Count1, No>(ref theta, rows, columns, row0, ref x, t, ref z, ref squares);
         }
     }
 
     // z[t0 .. t0 + TExamples - 1, row0 .. row0 + TRows - 1]. The accumulators of rows past TRows are folded
     // away by the JIT (their refs repeat the last row, never read).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
-    private static void Tile<TOps, TVec, T, TRows, TExamples>(ref T theta, int rows, int columns, int row0, ref T x, int t0, ref T z)
+    private static void Tile<TOps, TVec, T, TRows, TExamples, TSquares>(ref T theta, int rows, int columns, int row0, ref T x, int t0, ref T z, ref T squares)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
         where T : unmanaged, IFloatingPointIeee754<T>
         where TRows : IStaticCount
         where TExamples : IStaticCount
+        where TSquares : IStaticFlag
     {
         int n = columns - 1;
         int w = TOps.Count;
@@ -104,6 +137,7 @@ internal static class GemvWithBias
 
         TVec s00 = TOps.Zero, s10 = TOps.Zero, s20 = TOps.Zero, s30 = TOps.Zero;          // s<row><example>
         TVec s01 = TOps.Zero, s11 = TOps.Zero, s21 = TOps.Zero, s31 = TOps.Zero;
+        TVec q0 = TOps.Zero, q1 = TOps.Zero, q2 = TOps.Zero, q3 = TOps.Zero;              // squares of row 0..3
         int j = 0;
         for (; j <= n - w; j += w)
         {
@@ -112,11 +146,13 @@ internal static class GemvWithBias
             TVec c = TOps.Load(in Unsafe.Add(ref r0, j));
             s00 = TOps.MultiplyAdd(c, v0, s00);
             s01 = TExamples.Value > 1 ? TOps.MultiplyAdd(c, v1, s01) : s01;
+            q0 = TSquares.Value ? TOps.MultiplyAdd(c, c, q0) : q0;
             if (TRows.Value > 1)
             {
                 c = TOps.Load(in Unsafe.Add(ref r1, j));
                 s10 = TOps.MultiplyAdd(c, v0, s10);
                 s11 = TExamples.Value > 1 ? TOps.MultiplyAdd(c, v1, s11) : s11;
+                q1 = TSquares.Value ? TOps.MultiplyAdd(c, c, q1) : q1;
             }
 
             if (TRows.Value > 2)
@@ -124,6 +160,7 @@ internal static class GemvWithBias
                 c = TOps.Load(in Unsafe.Add(ref r2, j));
                 s20 = TOps.MultiplyAdd(c, v0, s20);
                 s21 = TExamples.Value > 1 ? TOps.MultiplyAdd(c, v1, s21) : s21;
+                q2 = TSquares.Value ? TOps.MultiplyAdd(c, c, q2) : q2;
             }
 
             if (TRows.Value > 3)
@@ -131,7 +168,16 @@ internal static class GemvWithBias
                 c = TOps.Load(in Unsafe.Add(ref r3, j));
                 s30 = TOps.MultiplyAdd(c, v0, s30);
                 s31 = TExamples.Value > 1 ? TOps.MultiplyAdd(c, v1, s31) : s31;
+                q3 = TSquares.Value ? TOps.MultiplyAdd(c, c, q3) : q3;
             }
+        }
+
+        if (TSquares.Value)
+        {
+            squares += RowSquares<TOps, TVec, T>(q0, ref r0, j, n);
+            squares = valid > 1 ? squares + RowSquares<TOps, TVec, T>(q1, ref r1, j, n) : squares;
+            squares = valid > 2 ? squares + RowSquares<TOps, TVec, T>(q2, ref r2, j, n) : squares;
+            squares = valid > 3 ? squares + RowSquares<TOps, TVec, T>(q3, ref r3, j, n) : squares;
         }
 
         ref T z0 = ref Unsafe.Add(ref z, (t0 * rows) + row0);                                 // z[t0, row0]
@@ -185,5 +231,22 @@ internal static class GemvWithBias
         }
 
         result = Unsafe.Add(ref row, -1) + sum;
+    }
+
+    // The squares of one row: the horizontal sum of its accumulator, then the tail j .. n - 1 in order.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T RowSquares<TOps, TVec, T>(TVec accumulator, ref T row, int j, int n)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T sum = TOps.Sum(accumulator);
+        for (; j < n; j++)
+        {
+            T w = Unsafe.Add(ref row, j);
+            sum = OpsScalar<T>.MultiplyAdd(w, w, sum);
+        }
+
+        return sum;
     }
 }

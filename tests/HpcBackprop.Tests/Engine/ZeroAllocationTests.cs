@@ -66,6 +66,11 @@ public class ZeroAllocationTests
             Backpropagation.CostAndGradient<T>(layout, theta, x, labels, lambda, gradient);
             Backpropagation.CostAndGradient<T>(layout, theta, x, targets, lambda, gradient);
             Backpropagation.Cost<T>(layout, theta, x, labels, lambda);
+
+            // One example and three: one block, the route that writes D without Delta.
+            Backpropagation.CostAndGradient<T>(layout, theta, x.AsSpan(0, layout.InputSize), labels.AsSpan(0, 1), lambda, gradient);
+            Backpropagation.CostAndGradient<T>(layout, theta, x.AsSpan(0, 3 * layout.InputSize), targets.AsSpan(0, 3 * layout.OutputSize), lambda, gradient);
+            Backpropagation.Cost<T>(layout, theta, x.AsSpan(0, layout.InputSize), labels.AsSpan(0, 1), lambda);
             Backpropagation.Forward<T>(layout, theta, x, outputs);
             Backpropagation.Forward<T>(layout, theta, x.AsSpan(0, layout.InputSize), outputs.AsSpan(0, layout.OutputSize));
             Backpropagation.Predict<T>(layout, theta, x, classes);
@@ -84,6 +89,8 @@ public class ZeroAllocationTests
         {
             ws.CostAndGradient(theta, x, labels, lambda, gradient);
             ws.CostAndGradient(theta, x, targets, lambda, gradient);
+            ws.CostAndGradient(theta, x.AsSpan(0, layout.InputSize), labels.AsSpan(0, 1), lambda, gradient);
+            ws.CostAndGradient(theta, x.AsSpan(0, 2 * layout.InputSize), targets.AsSpan(0, 2 * layout.OutputSize), lambda, gradient);
             ws.Forward(theta, x, outputs);
             ws.Predict(theta, x, classes);
         }

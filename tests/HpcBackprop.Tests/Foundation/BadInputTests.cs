@@ -118,6 +118,47 @@ public class BadInputTests
     [InlineData(double.NegativeInfinity)]
     public void Non_finite_feature(double bad) => ExpectRejected<ArgumentException>(a => a.Features[4] = bad, "features", "features[4]");
 
+    // Six examples are two blocks of the per-example engine (one-block calls take their own route), and the
+    // batched engine is a third: bad input is named and the gradient untouched on each.
+    [Theory]
+    [InlineData(BackpropagationEngine.PerExample, 2)]
+    [InlineData(BackpropagationEngine.PerExample, 6)]
+    [InlineData(BackpropagationEngine.Batched, 2)]
+    [InlineData(BackpropagationEngine.Batched, 6)]
+    public void Non_finite_feature_on_every_engine(BackpropagationEngine engine, int m)
+    {
+        double[] features = Enumerable.Range(0, m * 3).Select(i => 0.1 * i).ToArray();
+        features[(m * 3) - 2] = double.NaN;
+        double[] gradient = Filled(26);
+        var e = Assert.Throws<ArgumentException>(() => Backpropagation.CostAndGradient<double>(
+            Layout, WeightInitializer.Create<double>(Layout, 7), features, new int[m], 1.0, gradient, new BackpropagationOptions { Engine = engine }));
+        Assert.Equal("features", e.ParamName);
+        Assert.Contains($"features[{(m * 3) - 2}]", e.Message, StringComparison.Ordinal);
+        Assert.All(gradient, g => Assert.Equal(Sentinel, g));
+    }
+
+    // A finite weight of 1e20 on a feature that is 0 leaves every z finite, but its square overflows float, so
+    // J = +inf: an ArithmeticException, and the gradient untouched, whichever route computed the squares.
+    [Theory]
+    [InlineData(BackpropagationEngine.PerExample, 1)]
+    [InlineData(BackpropagationEngine.PerExample, 6)]
+    [InlineData(BackpropagationEngine.Batched, 1)]
+    [InlineData(BackpropagationEngine.Batched, 40)]
+    public void Squares_that_overflow_float_throw_before_writing(BackpropagationEngine engine, int m)
+    {
+        float[] parameters = WeightInitializer.Create<float>(Layout, 3);
+        parameters[1] = 1e20f;                                   // Theta(1)[0, 1], the weight of feature 0
+        float[] features = Enumerable.Range(0, m * 3).Select(i => i % 3 == 0 ? 0f : 0.5f).ToArray();
+        float[] gradient = Enumerable.Repeat(7f, 26).ToArray();
+        Assert.Throws<ArithmeticException>(() => Backpropagation.CostAndGradient<float>(
+            Layout, parameters, features, new int[m], 1f, gradient, new BackpropagationOptions { Engine = engine }));
+        Assert.All(gradient, g => Assert.Equal(7f, g));
+
+        // Without regularization the squares do not enter J, which is finite.
+        Assert.True(float.IsFinite(Backpropagation.CostAndGradient<float>(
+            Layout, parameters, features, new int[m], 0f, gradient, new BackpropagationOptions { Engine = engine })));
+    }
+
     [Fact]
     public void Float_is_checked_the_same_way()
     {

@@ -35,6 +35,14 @@ public class LibraryMatchesReferenceTests
     [Property(MaxTest = 60, QuietOnSuccess = true)]
     public Property Per_example_engine_float(PositiveInt seed) => Compare<float>(Problem.Create(seed.Get, maxM: 70), useTargets: seed.Get % 2 == 0, PerExample);
 
+    // m <= 4 is one block of the per-example engine, which writes D straight from the block (no Delta) and
+    // takes J's sum of squares from the forward GEMVs: its own route, so its own properties.
+    [Property(MaxTest = 60, QuietOnSuccess = true)]
+    public Property One_block_per_example_double(PositiveInt seed) => Compare<double>(Problem.Create(seed.Get, maxSize: 40, maxM: 4), useTargets: seed.Get % 2 == 0, PerExample);
+
+    [Property(MaxTest = 60, QuietOnSuccess = true)]
+    public Property One_block_per_example_float(PositiveInt seed) => Compare<float>(Problem.Create(seed.Get, maxSize: 40, maxM: 4), useTargets: seed.Get % 2 == 0, PerExample);
+
     [Property(MaxTest = 60, QuietOnSuccess = true)]
     public Property Batched_engine_double(PositiveInt seed) => Compare<double>(Problem.Create(seed.Get, maxM: 70), useTargets: seed.Get % 2 == 0, Batched);
 

@@ -26,6 +26,43 @@ public abstract class GemvWithBiasTests<T>
         KernelAssert.BlockEqualsSingles<T>(x, n, r, c, (xs, zs, k) => GemvWithBias.Compute<T>(theta, r, columns, xs, zs, k));
     }
 
+    // The variant that also sums the squared non-bias weights: the same z bit for bit, and the squares
+    // within the bound of a sum of rows x n non-negative terms in any order.
+    [Property(MaxTest = 60)]
+    public void With_squares_gives_the_same_z_and_the_sum_of_squared_weights(byte rows, ushort length, byte count, byte offset, int seed)
+    {
+        int r = rows % 21, n = length % 301, c = 1 + (count % 6), o = offset % 17, columns = n + 1;
+        var data = new TestData<T>(seed);
+        var theta = data.Slice(r * columns, o, () => data.Value(allowHuge: true));
+        var x = data.Slice(c * n, (o * 7) % 17, () => data.Value(allowHuge: false));
+        T[] plain = new T[c * r];
+        var z = data.Slice(c * r, (o * 3) % 17, () => Fp<T>.Of(12345));
+        GemvWithBias.Compute<T>(theta.Span, r, columns, x.Span, plain, c);
+        T squares = GemvWithBias.ComputeWithSquares<T>(theta.Span, r, columns, x.Span, z.Span, c);
+        theta.AssertUnchanged();
+        x.AssertUnchanged();
+        z.AssertOutsideUnchanged();
+        Assert.Equal(plain, z.Span.ToArray());
+
+        T expected = T.Zero;
+        double sumAbs = 0;
+        for (int i = 0; i < r; i++)
+        {
+            for (int j = 1; j < columns; j++)
+            {
+                T w = theta[(i * columns) + j];
+                expected += w * w;
+                sumAbs += Fp<T>.D(w) * Fp<T>.D(w);
+            }
+        }
+
+        KernelAssert.Within(Fp<T>.D(squares), Fp<T>.D(expected), Fp<T>.DotBound(r * n, sumAbs), $"squares of {r} x {columns}, count {c}");
+    }
+
+    [Fact]
+    public void With_squares_needs_an_example()
+        => Assert.Throws<ArgumentOutOfRangeException>(() => GemvWithBias.ComputeWithSquares<T>(new T[6], 2, 3, [], [], 0));
+
     [Fact]
     public void Mismatched_lengths_throw_before_writing()
     {

@@ -33,3 +33,22 @@ internal readonly struct Count4 : IStaticCount
 {
     public static int Value => 4;
 }
+
+/// <summary>A yes/no fixed at JIT time, the way <see cref="IStaticCount"/> fixes a count: a kernel tests <c>TFlag.Value</c>
+/// and the JIT keeps only the taken branch.</summary>
+internal interface IStaticFlag
+{
+    static abstract bool Value { get; }
+}
+
+/// <summary>The flag set.</summary>
+internal readonly struct Yes : IStaticFlag
+{
+    public static bool Value => true;
+}
+
+/// <summary>The flag clear.</summary>
+internal readonly struct No : IStaticFlag
+{
+    public static bool Value => false;
+}

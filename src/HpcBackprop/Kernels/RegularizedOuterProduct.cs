@@ -1,0 +1,137 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using HpcBackprop.Kernels.Simd;
+
+namespace HpcBackprop.Kernels;
+
+/// <summary>
+/// One layer's gradient straight from one block of examples, without a Delta accumulator:
+/// D = (1/m) sum_t d_t [1; a_t]' + (lambda/m) [0, Theta[:, 1:]].
+/// </summary>
+/// <remarks>
+/// When all m examples fit in one block (a request of one to a few examples), clearing Delta, adding the
+/// block's outer products to it and reading it back for D are three passes over a matrix that, for
+/// 784-256-10, does not fit in L2. Here each entry's sum over the block stays in a register and D is written
+/// once, from one read of Theta. The sum starts from zero and takes the examples in order, one multiply-add
+/// each, and D is formed as <see cref="ScaledSum"/> forms it, so the result is bit for bit that of
+/// <see cref="RankOneUpdate"/> into a cleared Delta followed by <see cref="ScaledSum"/>.
+/// </remarks>
+internal static class RegularizedOuterProduct
+{
+    /// <summary>
+    /// gradient and theta are rows x columns row-major; d is count x rows; a is count x (columns - 1).
+    /// gradient[i, 0] = invM (sum_t d[t, i]); gradient[i, j + 1] = invM (sum_t d[t, i] a[t, j]) + scale theta[i, j + 1].
+    /// </summary>
+    public static void Compute<T>(
+        Span<T> gradient, int rows, int columns, ReadOnlySpan<T> d, ReadOnlySpan<T> a, int count, T invM, T scale, ReadOnlySpan<T> theta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        KernelArguments.CheckCount(count, nameof(count));
+        KernelArguments.CheckMatrix(gradient.Length, rows, columns, nameof(gradient));
+        KernelArguments.CheckLength(theta.Length, rows * columns, nameof(theta));
+        KernelArguments.CheckLength(d.Length, count * rows, nameof(d));
+        KernelArguments.CheckLength(a.Length, count * (columns - 1), nameof(a));
+        switch (SimdPath.Active)
+        {
+            case SimdWidth.Vector512: Run<Ops512<T>, Vector512<T>, T>(gradient, rows, columns, d, a, count, invM, scale, theta); break;
+            case SimdWidth.Vector256: Run<Ops256<T>, Vector256<T>, T>(gradient, rows, columns, d, a, count, invM, scale, theta); break;
+            case SimdWidth.Vector128: Run<Ops128<T>, Vector128<T>, T>(gradient, rows, columns, d, a, count, invM, scale, theta); break;
+            default: Run<OpsScalar<T>, T, T>(gradient, rows, columns, d, a, count, invM, scale, theta); break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
+    private static void Run<TOps, TVec, T>(
+        Span<T> gradient, int rows, int columns, ReadOnlySpan<T> d, ReadOnlySpan<T> a, int count, T invM, T scale, ReadOnlySpan<T> theta)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T g = ref MemoryMarshal.GetReference(gradient);
+        ref T th = ref MemoryMarshal.GetReference(theta);
+        ref T ds = ref MemoryMarshal.GetReference(d);
+        ref T a0 = ref MemoryMarshal.GetReference(a);
+        for (int i = 0; i < rows; i++)
+        {
+            switch (count)
+            {
+                case 1: Row<TOps, TVec, T, Count1>(ref g, ref th, rows, columns, ref ds, ref a0, count, i, invM, scale); break;
+                case 2: Row<TOps, TVec, T, Count2>(ref g, ref th, rows, columns, ref ds, ref a0, count, i, invM, scale); break;
+                case 3: Row<TOps, TVec, T, Count3>(ref g, ref th, rows, columns, ref ds, ref a0, count, i, invM, scale); break;
+                case 4: Row<TOps, TVec, T, Count4>(ref g, ref th, rows, columns, ref ds, ref a0, count, i, invM, scale); break;
+                default: Row<TOps, TVec, T, AnyCount>(ref g, ref th, rows, columns, ref ds, ref a0, count, i, invM, scale); break;
+            }
+        }
+    }
+
+    // Row i of D. Up to four examples (the engine's block) have their d[t, i] broadcast once per row and the
+    // sum unrolled (TExamples); more take the general loop (AnyCount), in the same order.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
+    private static void Row<TOps, TVec, T, TExamples>(
+        ref T g, ref T th, int rows, int columns, ref T d, ref T a, int count, int i, T invM, T scale)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TExamples : IStaticCount
+    {
+        int n = columns - 1;
+        int w = TOps.Count;
+        int fixedCount = TExamples.Value;                           // 0 for AnyCount
+        T bias = T.Zero;
+        for (int t = 0; t < count; t++)
+        {
+            bias += Unsafe.Add(ref d, (t * rows) + i);              // a(l)[0] = 1
+        }
+
+        ref T gi = ref Unsafe.Add(ref g, i * columns);              // D[i, 0]
+        ref T ti = ref Unsafe.Add(ref th, (i * columns) + 1);       // Theta[i, 1]
+        gi = bias * invM;
+        gi = ref Unsafe.Add(ref gi, 1);                             // D[i, 1]
+        ref T a1 = ref Unsafe.Add(ref a, Math.Min(1, count - 1) * n), a2 = ref Unsafe.Add(ref a, Math.Min(2, count - 1) * n);
+        ref T a3 = ref Unsafe.Add(ref a, Math.Min(3, count - 1) * n);
+        TVec d0 = TOps.Create(Unsafe.Add(ref d, i)), d1 = TOps.Create(Unsafe.Add(ref d, (Math.Min(1, count - 1) * rows) + i));
+        TVec d2 = TOps.Create(Unsafe.Add(ref d, (Math.Min(2, count - 1) * rows) + i)), d3 = TOps.Create(Unsafe.Add(ref d, (Math.Min(3, count - 1) * rows) + i));
+        TVec vInvM = TOps.Create(invM), vScale = TOps.Create(scale);
+        int j = 0;
+        for (; j <= n - w; j += w)
+        {
+            TVec sum;
+            if (fixedCount == 0)
+            {
+                sum = TOps.Zero;
+                for (int t = 0; t < count; t++)
+                {
+                    sum = TOps.MultiplyAdd(TOps.Create(Unsafe.Add(ref d, (t * rows) + i)), TOps.Load(in Unsafe.Add(ref a, (t * n) + j)), sum);
+                }
+            }
+            else
+            {
+                sum = TOps.MultiplyAdd(d0, TOps.Load(in Unsafe.Add(ref a, j)), TOps.Zero);
+                sum = fixedCount > 1 ? TOps.MultiplyAdd(d1, TOps.Load(in Unsafe.Add(ref a1, j)), sum) : sum;
+                sum = fixedCount > 2 ? TOps.MultiplyAdd(d2, TOps.Load(in Unsafe.Add(ref a2, j)), sum) : sum;
+                sum = fixedCount > 3 ? TOps.MultiplyAdd(d3, TOps.Load(in Unsafe.Add(ref a3, j)), sum) : sum;
+            }
+
+            TOps.Store(TOps.Add(TOps.Multiply(vInvM, sum), TOps.Multiply(vScale, TOps.Load(in Unsafe.Add(ref ti, j)))), ref Unsafe.Add(ref gi, j));
+        }
+
+        for (; j < n; j++)
+        {
+            T sum = T.Zero;
+            for (int t = 0; t < count; t++)
+            {
+                sum = OpsScalar<T>.MultiplyAdd(Unsafe.Add(ref d, (t * rows) + i), Unsafe.Add(ref a, (t * n) + j), sum);
+            }
+
+            Unsafe.Add(ref gi, j) = (invM * sum) + (scale * Unsafe.Add(ref ti, j));
+        }
+    }
+
+    /// <summary>Any number of examples: the general loop.</summary>
+    private readonly struct AnyCount : IStaticCount
+    {
+        public static int Value => 0;
+    }
+}
