@@ -286,6 +286,7 @@ public static class Publisher
             "Reference" => "reference",
             "MathNet" => "MathNet",
             "LibTorchMatmul" or "LibTorchAutograd" => "libtorch",
+            "TrafficFloor" => "traffic floor",
             _ => "TensorPrimitives",
         };
         return $"{kind}: {who}";
@@ -298,6 +299,7 @@ public static class Publisher
             "PerExample" => "engine (per example)",
             "LibTorchMatmul" => "libtorch matmul",
             "LibTorchAutograd" => "libtorch autograd",
+            "TrafficFloor" => "traffic floor",
             _ => x.Method,
         };
         return x.Parameters.Contains("Threads=", StringComparison.Ordinal) ? $"{name} {x.Threads}t" : name;

@@ -166,13 +166,20 @@ public class ScoringBenchmarks<T> : IWorkCounted
         return _outputs;
     }
 
+    /// <summary>
+    /// The floor under scoring on this machine: the weights read once, the traffic a
+    /// forward pass cannot avoid when Theta(1) does not fit in L2, by the library's streaming SumOfSquares.
+    /// </summary>
+    [Benchmark]
+    public T TrafficFloor() => HpcBackprop.Kernels.SumOfSquares.Compute<T>(_data.Parameters);
+
     /// <inheritdoc />
     public WorkCount Work(string method)
     {
         // BenchmarkDotNet asks a fresh instance (no GlobalSetup), so the count comes from the workload, not _data.
         int size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
         double w = Workload.All[2].Layout.ParameterCount;
-        return new WorkCount(2 * w, w * size, w * size, 1, size, "forward: every weight read once");
+        return new WorkCount(method == nameof(TrafficFloor) ? 0 : 2 * w, w * size, w * size, 1, size, "forward: every weight read once");
     }
 }
 
