@@ -64,7 +64,7 @@ internal static class GemmMicroKernel
         ref T a5 = ref aRows > 5 ? ref Unsafe.Add(ref a0, 5 * aRowStride) : ref a0;
         ref T b0 = ref Unsafe.AsRef(in b);
         nint w = TOps.Count;
-        PrefetchTile<T>(ref c, ldc, VectorsPerRow * w);
+        PrefetchTile(ref c, ldc, Rows, VectorsPerRow * w);
 
         TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero;
         TVec c30 = TOps.Zero, c31 = TOps.Zero, c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
@@ -105,19 +105,20 @@ internal static class GemmMicroKernel
     }
 
     /// <summary>
-    /// Asks for the MR rows of the C tile (each <paramref name="rowLength"/> elements, first and last cache
-    /// line) before the k loop, so the loads and stores after it hit L1: C rows are a whole leading dimension
-    /// apart (4 KiB for a 1024-wide float layer), and an accumulating tile otherwise waits for six misses.
+    /// Asks for <paramref name="rows"/> rows of a tile (each <paramref name="rowLength"/> elements, first and last
+    /// cache line) ahead of their use. The kernel asks for its C tile before the k loop, so the loads and stores
+    /// after it hit L1: C rows are a whole leading dimension apart (4 KiB for a 1024-wide float layer), and an
+    /// accumulating tile otherwise waits for six misses.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void PrefetchTile<T>(ref T c, nint ldc, nint rowLength)
+    public static unsafe void PrefetchTile<T>(ref readonly T tile, nint ld, int rows, nint rowLength)
         where T : unmanaged
     {
         if (Sse.IsSupported)
         {
-            for (int r = 0; r < Rows; r++)
+            for (int r = 0; r < rows; r++)
             {
-                ref T row = ref Unsafe.Add(ref c, r * ldc);
+                ref T row = ref Unsafe.Add(ref Unsafe.AsRef(in tile), r * ld);
                 Sse.Prefetch0(Unsafe.AsPointer(ref row));
                 Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref row, rowLength - 1)));
             }
