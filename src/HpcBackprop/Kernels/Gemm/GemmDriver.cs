@@ -94,6 +94,12 @@ internal static class GemmDriver
                             nint aRowStride = path.PackA ? 1 : a.RowStride;
                             nint aStep = path.PackA ? mr : a.ColumnStride;
                             ref T cTile = ref Unsafe.Add(ref c0, ((nint)row * ldc) + column);
+                            if (last)
+                            {
+                                // The epilogue's operand arrives while the kernel computes.
+                                epilogue.PrefetchTile(row, column, mrHere, nrHere);
+                            }
+
                             if (mrHere == mr && nrHere == nr)
                             {
                                 GemmMicroKernel.Compute<TOps, TVec, T>(

@@ -20,6 +20,12 @@ internal interface IGemmEpilogue<T>
 
     /// <summary>Throws before anything is written when the epilogue's own operands do not cover a C of this shape.</summary>
     void CheckShape(int rows, int columns);
+
+    /// <summary>
+    /// Asks for the epilogue's own operand under the tile of C at (row, column), rows x columns, before the
+    /// tile's last k block, so the epilogue's loads after the block hit L1 (nothing when it has no operand).
+    /// </summary>
+    void PrefetchTile(int row, int column, int rows, int columns);
 }
 
 /// <summary>C is the plain product.</summary>
@@ -32,6 +38,10 @@ internal readonly struct NoEpilogue<T> : IGemmEpilogue<T>
         => value;
 
     public void CheckShape(int rows, int columns)
+    {
+    }
+
+    public void PrefetchTile(int row, int column, int rows, int columns)
     {
     }
 }

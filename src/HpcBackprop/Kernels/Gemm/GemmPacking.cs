@@ -41,6 +41,9 @@ internal static class GemmPacking
     public static ref readonly T At<T>(scoped in GemmOperand<T> x, int i, int j)
         => ref Unsafe.Add(ref MemoryMarshal.GetReference(x.Data), (i * x.RowStride) + (j * x.ColumnStride));
 
+    /// <summary>k steps copied per pass across the slivers when the source is contiguous across them.</summary>
+    private const int KChunk = 8;
+
     // source element (i, p), i across the sliver and p along k, is at source[i * across + p * along].
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static void PackSlivers<TOps, TVec, T>(ref readonly T source, nint across, nint along, int count, int kc, int width, Span<T> packed)
@@ -50,6 +53,47 @@ internal static class GemmPacking
     {
         ref T src = ref Unsafe.AsRef(in source);
         ref T dst0 = ref MemoryMarshal.GetReference(packed.Slice(0, ((count + width - 1) / width) * width * kc));
+        if (across == 1)
+        {
+            // Contiguous across the sliver (op(A) transposed, op(B) as stored): rows elements per k step.
+            // Copied KChunk k steps at a time across all slivers, so the source is read along its stored
+            // rows; sliver by sliver, each k step would be a new line (and a new 4 KiB page for a
+            // 1024-wide float matrix) that the hardware prefetcher does not follow.
+            int last = (count - 1) / width * width;
+            if (count - last < width)
+            {
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dst0, (nint)last * kc), width * kc).Clear();
+            }
+
+            for (int p0 = 0; p0 < kc; p0 += KChunk)
+            {
+                int pEnd = Math.Min(kc, p0 + KChunk);
+                for (int s0 = 0; s0 < count; s0 += width)
+                {
+                    int rows = Math.Min(width, count - s0);
+                    ref T sliverSource = ref Unsafe.Add(ref src, s0);
+                    ref T dst = ref Unsafe.Add(ref dst0, (nint)s0 * kc);
+                    for (int p = p0; p < pEnd; p++)
+                    {
+                        ref T from = ref Unsafe.Add(ref sliverSource, p * along);
+                        ref T to = ref Unsafe.Add(ref dst, p * width);
+                        int i = 0;
+                        for (; i <= rows - TOps.Count; i += TOps.Count)
+                        {
+                            TOps.Store(TOps.Load(in Unsafe.Add(ref from, i)), ref Unsafe.Add(ref to, i));
+                        }
+
+                        for (; i < rows; i++)
+                        {
+                            Unsafe.Add(ref to, i) = Unsafe.Add(ref from, i);
+                        }
+                    }
+                }
+            }
+
+            return;
+        }
+
         for (int s0 = 0; s0 < count; s0 += width)
         {
             int rows = Math.Min(width, count - s0);
@@ -58,29 +102,6 @@ internal static class GemmPacking
             if (rows < width)
             {
                 MemoryMarshal.CreateSpan(ref dst, width * kc).Clear();
-            }
-
-            if (across == 1)
-            {
-                // Contiguous across the sliver (op(A) transposed, op(B) as stored): rows elements per k
-                // step, copied a vector at a time where a whole vector fits.
-                for (int p = 0; p < kc; p++)
-                {
-                    ref T from = ref Unsafe.Add(ref sliverSource, p * along);
-                    ref T to = ref Unsafe.Add(ref dst, p * width);
-                    int i = 0;
-                    for (; i <= rows - TOps.Count; i += TOps.Count)
-                    {
-                        TOps.Store(TOps.Load(in Unsafe.Add(ref from, i)), ref Unsafe.Add(ref to, i));
-                    }
-
-                    for (; i < rows; i++)
-                    {
-                        Unsafe.Add(ref to, i) = Unsafe.Add(ref from, i);
-                    }
-                }
-
-                continue;
             }
 
             // Contiguous along k (op(A) as stored, op(B) transposed): a transpose. Full slivers go through

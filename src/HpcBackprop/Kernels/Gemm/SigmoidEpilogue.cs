@@ -37,4 +37,8 @@ internal readonly ref struct SigmoidEpilogue<T> : IGemmEpilogue<T>
     public void CheckShape(int rows, int columns)
     {
     }
+
+    public void PrefetchTile(int row, int column, int rows, int columns)
+    {
+    }
 }

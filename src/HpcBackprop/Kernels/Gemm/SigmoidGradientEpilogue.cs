@@ -35,6 +35,11 @@ internal readonly ref struct SigmoidGradientEpilogue<T> : IGemmEpilogue<T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void PrefetchTile(int row, int column, int rows, int columns)
+        => GemmMicroKernel.PrefetchTile(
+            in Unsafe.Add(ref MemoryMarshal.GetReference(_activations), ((nint)row * _leadingDimension) + column), _leadingDimension, rows, columns);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public TVec Apply<TOps, TVec>(TVec value, int row, int column)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
