@@ -8,7 +8,7 @@ internal sealed record Problem(int Seed, NetworkLayout Layout, double[] Paramete
 {
     public int M => Labels.Length;
 
-    public static Problem Create(int seed, int maxLayers = 5, int maxSize = 20, int maxM = 10, double maxLambda = 4, double weightScale = 1)
+    public static Problem Create(int seed, int maxLayers = 5, int maxSize = 20, int maxM = 10, double maxLambda = 4, double weightScale = 1, int minM = 1)
     {
         var rng = new Random(seed);
         int layers = rng.Next(2, maxLayers + 1);
@@ -19,7 +19,7 @@ internal sealed record Problem(int Seed, NetworkLayout Layout, double[] Paramete
         }
 
         var layout = new NetworkLayout(sizes);
-        int m = rng.Next(1, maxM + 1);
+        int m = rng.Next(minM, maxM + 1);
         var parameters = new double[layout.ParameterCount];
         for (int i = 0; i < parameters.Length; i++)
         {

@@ -20,14 +20,30 @@ namespace HpcBackprop.Engine;
 /// </summary>
 /// <remarks>
 /// The same sums as <see cref="PerExampleEngine"/> in another order, so the results agree to rounding.
-/// Multi-threaded through <see cref="ParallelGemm{T}"/>: each product big enough to gain is split into
-/// output blocks of Z, D and Delta (fixed by the shapes alone), each written by one thread of
-/// <see cref="WorkerTeam.Shared"/>, and every entry's terms are added in an order fixed by the shapes
-/// alone, so the result is bitwise the same for every thread count. The cost terms, the column sums
-/// (Delta's bias column) and the regularization stay on the calling thread.
+/// Multi-threaded in one of two ways, chosen by the shapes alone (never by the thread count):
+/// <list type="bullet">
+/// <item>Products big enough to gain (<see cref="ParallelGemm{T}.MinMultiplyAdds"/>) are split into output
+/// blocks of Z, D and Delta (fixed by the shapes alone), each written by one thread of
+/// <see cref="WorkerTeam.Shared"/>; every entry's terms are added in an order fixed by the shapes alone.</item>
+/// <item>When every product of a row block is too small to split (narrow layers, such as 400-25-10) and there
+/// are several row blocks, the row blocks themselves are shared out (<see cref="RowBlockWork{T}"/>): a fixed
+/// number of chunks of consecutive row blocks, each accumulating its own Delta and cost, which are then
+/// added in chunk order.</item>
+/// </list>
+/// Either way the result is bitwise the same for every thread count. The regularization stays on the
+/// calling thread.
 /// </remarks>
 internal static class BatchedEngine
 {
+    /// <summary>
+    /// Most chunks the row-block-parallel mode splits m into (each holds a Delta of its own): enough to
+    /// balance 2 to 4 threads with dynamic hand-out.
+    /// </summary>
+    public const int MaxChunks = 32;
+
+    /// <summary>The row-block-parallel mode is not used when its partial Deltas would take more than this.</summary>
+    public const long MaxPartialBytes = 64L << 20;
+
     /// <summary>
     /// Returns J and writes D into <paramref name="gradient"/> (when not empty). Arguments are validated
     /// by the caller. <paramref name="gradient"/> is written only after J is known to be finite.
@@ -48,20 +64,10 @@ internal static class BatchedEngine
         ArgumentOutOfRangeException.ThrowIfLessThan(maxDegreeOfParallelism, 1);
         WorkerTeam? team = maxDegreeOfParallelism > 1 ? WorkerTeam.Shared : null;
         int dop = maxDegreeOfParallelism;
-        ParallelGemm<T> gemm = ws.Gemm;
         NetworkLayout layout = ws.Layout;
-        int lastLayer = layout.LayerCount - 1;
         int m = y.Count;
         bool wantGradient = !gradient.IsEmpty;
         Span<T> delta = ws.Delta;
-        if (wantGradient)
-        {
-            delta.Clear();
-        }
-
-        // Every z must be finite (the contract of Regularization.Finish): the hidden layers' z are
-        // checked by the fused sigmoid as they are computed, z(L) after its product.
-        bool finite = true;
         for (int l = 0; l < layout.ThetaCount; l++)
         {
             ReadOnlySpan<T> theta = Theta(layout, parameters, l);
@@ -73,65 +79,179 @@ internal static class BatchedEngine
             }
         }
 
+        // Every z must be finite (the contract of Regularization.Finish): the hidden layers' z are
+        // checked by the fused sigmoid as they are computed, z(L) after its product.
         T cost = T.Zero;
-        for (int start = 0; start < m; start += ws.RowBlock)
+        bool finite = true;
+        int chunks = Chunks(layout, m, ws.RowBlock, Unsafe.SizeOf<T>());
+        if (chunks > 1)
         {
-            int count = Math.Min(ws.RowBlock, m - start);
-            ReadOnlySpan<T> input = features.Slice(start * layout.InputSize, count * layout.InputSize);
-
-            // Forward: A(l+1) = g(Z(l+1)), Z(l+1) = bias' + A(l) Theta(l)[:,1:]'; Z(L) is kept for the cost.
-            for (int l = 0; l < lastLayer; l++)
+            ws.RowBlocks.Run(team, dop, parameters, features, y, chunks, wantGradient);
+            Span<T> costs = ws.BlockCosts(chunks);
+            Span<bool> blockFinite = ws.BlockFinite(chunks);
+            for (int c = 0; c < chunks; c++)
             {
-                int s = layout.LayerSize(l), next = layout.LayerSize(l + 1);
-                var a = new GemmOperand<T>(l == 0 ? input : ws.Activations(l, count), count, s, s, transposed: false);
-                var thetaT = new GemmOperand<T>(Theta(layout, parameters, l)[1..], s, next, s + 1, transposed: true);
-                if (l + 1 == lastLayer)
+                cost += costs[c];
+                finite &= blockFinite[c];
+            }
+
+            if (wantGradient)
+            {
+                // Delta = the chunks' Deltas added in chunk order (1 x + 1 y is exactly x + y).
+                ReadOnlySpan<T> partials = ws.Partials(chunks);
+                int w = layout.ParameterCount;
+                partials[..w].CopyTo(delta);
+                for (int c = 1; c < chunks; c++)
                 {
-                    Span<T> z = ws.OutputZ(count);
-                    gemm.Compute(team, dop, in a, in thetaT, T.Zero, ws.Bias(l), z, next, ParallelEpilogue.None);
-                    finite &= AllFinite.Check<T>(z);
-                    Sigmoid.Compute<T>(z, ws.Activations(lastLayer, count));
-                }
-                else
-                {
-                    finite &= gemm.Compute(team, dop, in a, in thetaT, T.Zero, ws.Bias(l), ws.Activations(l + 1, count), next, ParallelEpilogue.Sigmoid);
+                    ScaledSum.Compute(T.One, delta, T.One, partials.Slice(c * w, w), delta);
                 }
             }
-
-            // Cost terms from Z(L), and D(L) = A(L) - Y.
-            cost += OutputLayer.CostAndError(
-                y, start, count, ws.OutputZ(count), ws.Activations(lastLayer, count), ws.Targets(count),
-                wantGradient ? ws.Errors(lastLayer, count) : Span<T>.Empty);
-            if (!wantGradient)
+        }
+        else
+        {
+            if (wantGradient)
             {
-                continue;
+                delta.Clear();
             }
 
-            // Backward: D(l) = (D(l+1) Theta(l)[:,1:]) .* A(l) .* (1 - A(l)), l = L-1 .. 2.
-            for (int l = lastLayer - 1; l >= 1; l--)
+            for (int start = 0; start < m; start += ws.RowBlock)
             {
-                int s = layout.LayerSize(l), next = layout.LayerSize(l + 1);
-                var d = new GemmOperand<T>(ws.Errors(l + 1, count), count, next, next, transposed: false);
-                var theta = new GemmOperand<T>(Theta(layout, parameters, l)[1..], next, s, s + 1, transposed: false);
-                gemm.Compute(team, dop, in d, in theta, T.Zero, ReadOnlySpan<T>.Empty, ws.Errors(l, count), s,
-                    ParallelEpilogue.SigmoidGradient, ws.Activations(l, count), s);
-            }
-
-            // Delta(l)[:,1:] += D(l+1)' A(l); Delta(l)[:,0] += the column sums of D(l+1).
-            for (int l = 0; l < lastLayer; l++)
-            {
-                int s = layout.LayerSize(l), next = layout.LayerSize(l + 1);
-                Span<T> deltaL = delta.Slice(layout.ThetaOffset(l), layout.ThetaLength(l));
-                ReadOnlySpan<T> errors = ws.Errors(l + 1, count);
-                var dT = new GemmOperand<T>(errors, next, count, next, transposed: true);
-                var a = new GemmOperand<T>(l == 0 ? input : ws.Activations(l, count), count, s, s, transposed: false);
-                gemm.Compute(team, dop, in dT, in a, T.One, ReadOnlySpan<T>.Empty, deltaL[1..], s + 1, ParallelEpilogue.None);
-                ColumnSums.Accumulate(errors, count, next, deltaL, s + 1, ws.ColumnSums);
+                int count = Math.Min(ws.RowBlock, m - start);
+                finite &= Block(ws, ws.Buffers, ws.Gemm, team, dop, parameters, features, y, start, count,
+                    wantGradient ? delta : Span<T>.Empty, T.One, out T blockCost);
+                cost += blockCost;
             }
         }
 
         return Regularization.Finish(layout, parameters, features, finite, cost, m, lambda, delta, gradient);
     }
+
+    /// <summary>
+    /// How many chunks of row blocks the row-block-parallel mode splits m into, or 1 when the products are
+    /// split instead: a function of the shapes alone, so every thread count takes the same route. The mode
+    /// applies when there are several row blocks, no product of a row block is big enough to split
+    /// (<see cref="ParallelGemm{T}.Blocks"/>) and the chunks' Deltas fit <see cref="MaxPartialBytes"/>.
+    /// </summary>
+    public static int Chunks(NetworkLayout layout, int m, int rowBlock, int elementBytes)
+    {
+        int blocks = (m + rowBlock - 1) / rowBlock;
+        if (blocks < 2)
+        {
+            return 1;
+        }
+
+        for (int l = 0; l < layout.ThetaCount; l++)
+        {
+            long largest = (long)Math.Min(rowBlock, m) * layout.LayerSize(l) * layout.LayerSize(l + 1);
+            if (largest >= ParallelGemm<float>.MinMultiplyAdds)
+            {
+                return 1;
+            }
+        }
+
+        int chunks = Math.Min(blocks, MaxChunks);
+        return (long)chunks * layout.ParameterCount * elementBytes <= MaxPartialBytes ? chunks : 1;
+    }
+
+    /// <summary>
+    /// One row block of <paramref name="count"/> examples from <paramref name="start"/>: the forward products,
+    /// the cost terms, and (when <paramref name="delta"/> is not empty) the backward products and
+    /// delta = deltaBeta delta + the block's D' [1 A] (a zero beta overwrites, the bias column included).
+    /// With <paramref name="gemm"/> null the products run unsplit on this thread. Returns whether every z was finite.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
+    internal static bool Block<T>(
+        BatchedWorkspace<T> ws,
+        BlockBuffers<T> buffers,
+        ParallelGemm<T>? gemm,
+        WorkerTeam? team,
+        int dop,
+        ReadOnlySpan<T> parameters,   // ParameterCount
+        ReadOnlySpan<T> features,     // m x s(1)
+        Supervision<T> y,             // m labels or m x K targets
+        int start,
+        int count,
+        Span<T> delta,                // ParameterCount, or empty for the cost alone
+        T deltaBeta,
+        out T cost)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        NetworkLayout layout = ws.Layout;
+        int lastLayer = layout.LayerCount - 1;
+        bool finite = true;
+        ReadOnlySpan<T> input = features.Slice(start * layout.InputSize, count * layout.InputSize);
+
+        // Forward: A(l+1) = g(Z(l+1)), Z(l+1) = bias' + A(l) Theta(l)[:,1:]'; Z(L) is kept for the cost.
+        for (int l = 0; l < lastLayer; l++)
+        {
+            int s = layout.LayerSize(l), next = layout.LayerSize(l + 1);
+            var a = new GemmOperand<T>(l == 0 ? input : buffers.Activations(l, count), count, s, s, transposed: false);
+            var thetaT = new GemmOperand<T>(Theta(layout, parameters, l)[1..], s, next, s + 1, transposed: true);
+            if (l + 1 == lastLayer)
+            {
+                Span<T> z = buffers.OutputZ(count);
+                Product(gemm, team, dop, in a, in thetaT, T.Zero, ws.Bias(l), z, next, ParallelEpilogue.None);
+                finite &= AllFinite.Check<T>(z);
+                Sigmoid.Compute<T>(z, buffers.Activations(lastLayer, count));
+            }
+            else
+            {
+                finite &= Product(gemm, team, dop, in a, in thetaT, T.Zero, ws.Bias(l), buffers.Activations(l + 1, count), next, ParallelEpilogue.Sigmoid);
+            }
+        }
+
+        // Cost terms from Z(L), and D(L) = A(L) - Y.
+        bool wantGradient = !delta.IsEmpty;
+        cost = OutputLayer.CostAndError(
+            y, start, count, buffers.OutputZ(count), buffers.Activations(lastLayer, count), buffers.Targets(count),
+            wantGradient ? buffers.Errors(lastLayer, count) : Span<T>.Empty);
+        if (!wantGradient)
+        {
+            return finite;
+        }
+
+        // Backward: D(l) = (D(l+1) Theta(l)[:,1:]) .* A(l) .* (1 - A(l)), l = L-1 .. 2.
+        for (int l = lastLayer - 1; l >= 1; l--)
+        {
+            int s = layout.LayerSize(l), next = layout.LayerSize(l + 1);
+            var d = new GemmOperand<T>(buffers.Errors(l + 1, count), count, next, next, transposed: false);
+            var theta = new GemmOperand<T>(Theta(layout, parameters, l)[1..], next, s, s + 1, transposed: false);
+            Product(gemm, team, dop, in d, in theta, T.Zero, ReadOnlySpan<T>.Empty, buffers.Errors(l, count), s,
+                ParallelEpilogue.SigmoidGradient, buffers.Activations(l, count), s);
+        }
+
+        // Delta(l)[:,1:] = beta Delta(l)[:,1:] + D(l+1)' A(l); Delta(l)[:,0] = beta Delta(l)[:,0] + the column sums of D(l+1).
+        for (int l = 0; l < lastLayer; l++)
+        {
+            int s = layout.LayerSize(l), next = layout.LayerSize(l + 1);
+            Span<T> deltaL = delta.Slice(layout.ThetaOffset(l), layout.ThetaLength(l));
+            ReadOnlySpan<T> errors = buffers.Errors(l + 1, count);
+            var dT = new GemmOperand<T>(errors, next, count, next, transposed: true);
+            var a = new GemmOperand<T>(l == 0 ? input : buffers.Activations(l, count), count, s, s, transposed: false);
+            Product(gemm, team, dop, in dT, in a, deltaBeta, ReadOnlySpan<T>.Empty, deltaL[1..], s + 1, ParallelEpilogue.None);
+            if (deltaBeta == T.Zero)
+            {
+                for (int i = 0; i < next; i++)
+                {
+                    deltaL[i * (s + 1)] = T.Zero;
+                }
+            }
+
+            ColumnSums.Accumulate(errors, count, next, deltaL, s + 1, buffers.ColumnSums);
+        }
+
+        return finite;
+    }
+
+    // A product split by ParallelGemm, or unsplit on this thread when gemm is null.
+    private static bool Product<T>(
+        ParallelGemm<T>? gemm, WorkerTeam? team, int dop,
+        scoped in GemmOperand<T> a, scoped in GemmOperand<T> b, T beta, ReadOnlySpan<T> bias, Span<T> c, int ldc,
+        ParallelEpilogue epilogue, ReadOnlySpan<T> activations = default, int activationsLd = 0)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => gemm is null
+            ? ParallelGemm<T>.Unsplit(in a, in b, beta, bias, c, ldc, epilogue, activations, activationsLd)
+            : gemm.Compute(team, dop, in a, in b, beta, bias, c, ldc, epilogue, activations, activationsLd);
 
     private static ReadOnlySpan<T> Theta<T>(NetworkLayout layout, ReadOnlySpan<T> parameters, int index)
         => parameters.Slice(layout.ThetaOffset(index), layout.ThetaLength(index));

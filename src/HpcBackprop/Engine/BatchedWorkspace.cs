@@ -19,15 +19,12 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
     /// </summary>
     public const int DefaultRowBlock = 256;
 
-    private readonly T[] _activations;  // layers 2..L: rowBlock x s(l) each
-    private readonly T[] _errors;       // layers 2..L: rowBlock x s(l) each
-    private readonly int[] _layerOffsets;
     private readonly T[] _biases;       // Theta(l)[:,0] for every l, one after another
     private readonly int[] _biasOffsets;
-    private readonly T[] _outputZ;      // rowBlock x K
-    private readonly T[] _targets;      // rowBlock x K
     private readonly T[] _delta;        // ParameterCount
-    private readonly T[] _columnSums;   // max s(l): the bias column of Delta(l) being summed
+    private T[] _partials = [];         // the row-block-parallel mode: one Delta per row block
+    private T[] _blockCosts = [];       // and one cost sum per row block
+    private bool[] _blockFinite = [];
 
     /// <param name="layout">The network.</param>
     /// <param name="rowBlock">Examples per pass of the three products, at least 1.</param>
@@ -37,17 +34,7 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
         ArgumentOutOfRangeException.ThrowIfLessThan(rowBlock, 1);
         Layout = layout;
         RowBlock = rowBlock;
-        _layerOffsets = new int[layout.LayerCount + 1];
-        int total = 0;
-        for (int l = 1; l < layout.LayerCount; l++)
-        {
-            _layerOffsets[l] = total;
-            total += rowBlock * layout.LayerSize(l);
-        }
-
-        _layerOffsets[layout.LayerCount] = total;
-        _activations = new T[total];
-        _errors = new T[total];
+        Buffers = new BlockBuffers<T>().Prepare(layout, rowBlock);
         _biasOffsets = new int[layout.ThetaCount + 1];
         for (int l = 0; l < layout.ThetaCount; l++)
         {
@@ -55,11 +42,9 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
         }
 
         _biases = new T[_biasOffsets[^1]];
-        _outputZ = new T[rowBlock * layout.OutputSize];
-        _targets = new T[rowBlock * layout.OutputSize];
         _delta = new T[layout.ParameterCount];
-        _columnSums = new T[layout.MaxLayerSize];
         Gemm = new ParallelGemm<T>();
+        RowBlocks = new RowBlockWork<T>(this);
     }
 
     public NetworkLayout Layout { get; }
@@ -69,26 +54,42 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
     /// <summary>How many examples one pass of the products serves.</summary>
     public int RowBlock { get; }
 
-    /// <summary>A(layer + 1) without its ones column, <paramref name="count"/> x s(layer + 1); layer 1..L-1 (0-based).</summary>
-    public Span<T> Activations(int layer, int count)
-        => _activations.AsSpan(_layerOffsets[layer], count * Layout.LayerSize(layer));
-
-    /// <summary>D(layer + 1), <paramref name="count"/> x s(layer + 1); layer 1..L-1 (0-based).</summary>
-    public Span<T> Errors(int layer, int count)
-        => _errors.AsSpan(_layerOffsets[layer], count * Layout.LayerSize(layer));
+    /// <summary>The calling thread's block buffers.</summary>
+    public BlockBuffers<T> Buffers { get; }
 
     /// <summary>Theta(index + 1)[:,0], s(index + 2) values, contiguous.</summary>
     public Span<T> Bias(int index) => _biases.AsSpan(_biasOffsets[index], _biasOffsets[index + 1] - _biasOffsets[index]);
 
-    public Span<T> OutputZ(int count) => _outputZ.AsSpan(0, count * Layout.OutputSize);
+    /// <summary>All the bias columns, one after another.</summary>
+    public ReadOnlySpan<T> Biases => _biases;
 
-    public Span<T> Targets(int count) => _targets.AsSpan(0, count * Layout.OutputSize);
+    /// <summary>Where bias column <paramref name="index"/> starts in <see cref="Biases"/>.</summary>
+    public int BiasOffset(int index) => _biasOffsets[index];
 
     public Span<T> Delta => _delta;
 
     /// <summary>The reusable work item that splits this workspace's products among threads.</summary>
     public ParallelGemm<T> Gemm { get; }
 
-    /// <summary>Room for one layer's column sums of D, contiguous.</summary>
-    public Span<T> ColumnSums => _columnSums;
+    /// <summary>The reusable work item of the row-block-parallel mode.</summary>
+    public RowBlockWork<T> RowBlocks { get; }
+
+    /// <summary>One Delta per row block, <paramref name="blocks"/> x ParameterCount (grown on demand, reused).</summary>
+    public Span<T> Partials(int blocks) => Grown(ref _partials, blocks * Layout.ParameterCount);
+
+    /// <summary>One cost sum per row block.</summary>
+    public Span<T> BlockCosts(int blocks) => Grown(ref _blockCosts, blocks);
+
+    /// <summary>Whether each row block's pre-activations were all finite.</summary>
+    public Span<bool> BlockFinite(int blocks) => Grown(ref _blockFinite, blocks);
+
+    private static Span<TItem> Grown<TItem>(ref TItem[] array, int length)
+    {
+        if (array.Length < length)
+        {
+            array = new TItem[length];
+        }
+
+        return array.AsSpan(0, length);
+    }
 }

@@ -24,6 +24,19 @@ public class ParallelDeterminismTests
     public void A_big_double_network_is_bitwise_identical_for_every_thread_count()
         => BigNetworkIsDeterministic<double>();
 
+    // Narrow layers and many row blocks: every product is too small to split, so the row blocks are shared
+    // out instead, in a fixed number of chunks (one row block each up to MaxChunks, several after that).
+    [Theory]
+    [InlineData(600)]                 // 3 row blocks, one chunk each
+    [InlineData(256 * 40 + 17)]       // 41 row blocks in 32 chunks of 1 or 2
+    public void Shared_out_row_blocks_are_bitwise_identical_for_every_thread_count(int m)
+    {
+        Problem p = Big(11, 40, 25, 10, m);
+        Assert.True(BatchedEngine.Chunks(p.Layout, m, BatchedWorkspace<float>.DefaultRowBlock, sizeof(float)) > 1);
+        Assert.True(Identical<float>(p, BatchedWorkspace<float>.DefaultRowBlock, out string why), why);
+        Assert.True(Identical<double>(p, BatchedWorkspace<double>.DefaultRowBlock, out why), why);
+    }
+
     [Property(MaxTest = 10, QuietOnSuccess = true)]
     public Property Random_wide_layouts_are_bitwise_identical_for_every_thread_count(PositiveInt seed)
     {
@@ -56,10 +69,12 @@ public class ParallelDeterminismTests
         }
     }
 
-    [Fact]
-    public void A_warm_multi_threaded_call_allocates_nothing()
+    [Theory]
+    [InlineData(300, 200, 300)]   // split products
+    [InlineData(40, 25, 900)]     // shared-out row blocks
+    public void A_warm_multi_threaded_call_allocates_nothing(int inputs, int hidden, int m)
     {
-        Problem p = Big(5, 300, 200, 10, 300);
+        Problem p = Big(5, inputs, hidden, 10, m);
         float[] theta = Numerics.Convert<float>(p.Parameters);
         float[] x = Numerics.Convert<float>(p.Features);
         var gradient = new float[theta.Length];

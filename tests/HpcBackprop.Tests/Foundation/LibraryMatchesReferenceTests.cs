@@ -28,6 +28,7 @@ public class LibraryMatchesReferenceTests
 
     private static readonly BackpropagationOptions PerExample = new() { Engine = BackpropagationEngine.PerExample };
     private static readonly BackpropagationOptions Batched = new() { Engine = BackpropagationEngine.Batched };
+    private static readonly BackpropagationOptions Batched2 = new() { Engine = BackpropagationEngine.Batched, MaxDegreeOfParallelism = 2 };
 
     [Property(MaxTest = 60, QuietOnSuccess = true)]
     public Property Per_example_engine_double(PositiveInt seed) => Compare<double>(Problem.Create(seed.Get, maxM: 70), useTargets: seed.Get % 2 == 0, PerExample);
@@ -42,6 +43,16 @@ public class LibraryMatchesReferenceTests
 
     [Property(MaxTest = 60, QuietOnSuccess = true)]
     public Property One_block_per_example_float(PositiveInt seed) => Compare<float>(Problem.Create(seed.Get, maxSize: 40, maxM: 4), useTargets: seed.Get % 2 == 0, PerExample);
+
+    // Several row blocks of narrow layers: the batched engine shares out the row blocks (its
+    // row-block-parallel mode), each chunk with its own Delta, added up at the end.
+    [Property(MaxTest = 25, QuietOnSuccess = true)]
+    public Property Batched_engine_many_row_blocks_double(PositiveInt seed)
+        => Compare<double>(Problem.Create(seed.Get, maxLayers: 4, maxSize: 12, minM: 257, maxM: 1100), useTargets: seed.Get % 2 == 0, Batched2);
+
+    [Property(MaxTest = 25, QuietOnSuccess = true)]
+    public Property Batched_engine_many_row_blocks_float(PositiveInt seed)
+        => Compare<float>(Problem.Create(seed.Get, maxLayers: 4, maxSize: 12, minM: 257, maxM: 1100), useTargets: seed.Get % 2 == 0, Batched2);
 
     [Property(MaxTest = 60, QuietOnSuccess = true)]
     public Property Batched_engine_double(PositiveInt seed) => Compare<double>(Problem.Create(seed.Get, maxM: 70), useTargets: seed.Get % 2 == 0, Batched);

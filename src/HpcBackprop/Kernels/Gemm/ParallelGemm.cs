@@ -117,6 +117,33 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     }
 
     /// <summary>
+    /// The unsplit product on the calling thread, with the epilogue named by <paramref name="epilogue"/>. Static:
+    /// it keeps no state in an instance, so any number of threads may call it at once (each packs into its own
+    /// <see cref="GemmBuffers{T}"/>).
+    /// </summary>
+    /// <returns>False when the sigmoid epilogue saw a non-finite z; true otherwise.</returns>
+    public static bool Unsplit(
+        scoped in GemmOperand<T> a, scoped in GemmOperand<T> b, T beta, ReadOnlySpan<T> bias, Span<T> c, int ldc,
+        ParallelEpilogue epilogue, ReadOnlySpan<T> activations = default, int activationsLd = 0)
+    {
+        bool finite = true;
+        switch (epilogue)
+        {
+            case ParallelEpilogue.Sigmoid:
+                Gemm.Compute(in a, in b, beta, bias, c, ldc, new SigmoidEpilogue<T>(ref finite));
+                break;
+            case ParallelEpilogue.SigmoidGradient:
+                Gemm.Compute(in a, in b, beta, bias, c, ldc, new SigmoidGradientEpilogue<T>(activations, activationsLd));
+                break;
+            default:
+                Gemm.Compute(in a, in b, beta, bias, c, ldc, default(NoEpilogue<T>));
+                break;
+        }
+
+        return finite;
+    }
+
+    /// <summary>
     /// C = f(beta C + bias' + op(A) op(B)) as <see cref="Gemm.Compute{T, TEpilogue}"/>, on up to
     /// <paramref name="maxDegreeOfParallelism"/> threads of <paramref name="team"/>; with one thread (or no
     /// team) it is the unsplit product on the calling thread.
@@ -133,21 +160,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
         // One thread: the unsplit product, which has the same tiles and so the same bits (see remarks).
         if (rowPanels * columnPanels <= 1 || maxDegreeOfParallelism <= 1 || team is null || b.Rows != k)
         {
-            bool finite = true;
-            switch (epilogue)
-            {
-                case ParallelEpilogue.Sigmoid:
-                    Gemm.Compute(in a, in b, beta, bias, c, ldc, new SigmoidEpilogue<T>(ref finite));
-                    break;
-                case ParallelEpilogue.SigmoidGradient:
-                    Gemm.Compute(in a, in b, beta, bias, c, ldc, new SigmoidGradientEpilogue<T>(activations, activationsLd));
-                    break;
-                default:
-                    Gemm.Compute(in a, in b, beta, bias, c, ldc, default(NoEpilogue<T>));
-                    break;
-            }
-
-            return finite;
+            return Unsplit(in a, in b, beta, bias, c, ldc, epilogue, activations, activationsLd);
         }
 
         // The whole-product checks of Gemm.Compute, before any block is written.
