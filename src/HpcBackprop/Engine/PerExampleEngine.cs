@@ -10,6 +10,14 @@ namespace HpcBackprop.Engine;
 /// receives its per-example terms in example order, so the block size does not change the result;
 /// blocking only means each weight is loaded once per block instead of once per example.
 /// </summary>
+/// <remarks>
+/// Passes over the weights are what a call costs when they do not fit in L2 (784-256-10's Theta(1) is 804 KB
+/// in float), so the ends of the loop are folded into their neighbours: the first block's forward GEMVs also
+/// sum the squared weights for J, and the last block's outer products are added to Delta on their way into D
+/// (<see cref="RegularizedOuterProduct"/>) instead of through Delta and a separate pass for D. A call of one
+/// block (a request of one to four examples) never touches Delta: the weights are read twice and D written
+/// once. D is bit for bit what the plain loop gives; J's sum of squares is summed in another order.
+/// </remarks>
 internal static class PerExampleEngine
 {
     /// <summary>
@@ -29,25 +37,25 @@ internal static class PerExampleEngine
         NetworkLayout layout = ws.Layout;
         int lastLayer = layout.LayerCount - 1;
         int m = y.Count;
-        if (m <= ws.BlockSize)
-        {
-            return OneBlock(ws, parameters, features, y, lambda, gradient);
-        }
-
         bool wantGradient = !gradient.IsEmpty;
-        Span<T> delta = ws.Delta;
+
+        // The first block's forward GEMVs also sum the squared weights for J; the last block's outer
+        // products go straight into D (below), not into Delta, which a single block never touches.
+        Span<T> delta = m <= ws.BlockSize ? Span<T>.Empty : ws.Delta;
         if (wantGradient)
         {
             delta.Clear();
         }
 
-        T cost = T.Zero;
+        T cost = T.Zero, squares = T.Zero;
         bool finite = true;
+        int lastStart = (m - 1) / ws.BlockSize * ws.BlockSize;
         for (int start = 0; start < m; start += ws.BlockSize)
         {
             int count = Math.Min(ws.BlockSize, m - start);
             ReadOnlySpan<T> input = features.Slice(start * layout.InputSize, count * layout.InputSize);
-            finite &= Forward(ws, parameters, input, count, squares: false, out _);
+            finite &= Forward(ws, parameters, input, count, squares: start == 0 && lambda != T.Zero, out T blockSquares);
+            squares += blockSquares;
 
             // Cost terms from z(L), and d(L) = h - y.
             cost += OutputLayer.CostAndError(
@@ -59,6 +67,10 @@ internal static class PerExampleEngine
             }
 
             Backward(ws, parameters, count);
+            if (start == lastStart)
+            {
+                break;
+            }
 
             // Delta(l) += d(l+1) [1; a(l)]'.
             for (int l = 0; l < lastLayer; l++)
@@ -69,52 +81,44 @@ internal static class PerExampleEngine
             }
         }
 
-        return Regularization.Finish(layout, parameters, features, finite, cost, m, lambda, delta, gradient);
-    }
-
-    /// <summary>
-    /// All m examples in one block (a request of one to a few examples): the weights are read once by the
-    /// forward pass, which also sums their squares for J, and once more to write D directly from the
-    /// block's error terms (<see cref="RegularizedOuterProduct"/>); Delta is never touched. The result is
-    /// bit for bit that of the blocked loop, except J's sum of squares, summed in another order.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
-    private static T OneBlock<T>(
-        Workspace<T> ws,
-        ReadOnlySpan<T> parameters,   // ParameterCount
-        ReadOnlySpan<T> features,     // m x s(1), m <= BlockSize
-        Supervision<T> y,             // m labels or m x K targets
-        T lambda,
-        Span<T> gradient)             // ParameterCount, or empty for the cost alone
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        NetworkLayout layout = ws.Layout;
-        int lastLayer = layout.LayerCount - 1;
-        int count = y.Count;
-        bool wantGradient = !gradient.IsEmpty;
-        bool finite = Forward(ws, parameters, features, count, squares: lambda != T.Zero, out T squares);
-        T cost = OutputLayer.CostAndError(
-            y, 0, count, ws.OutputZ(count), ws.Activations(lastLayer, count), ws.Targets(count),
-            wantGradient ? ws.Errors(lastLayer, count) : Span<T>.Empty);
-
         // J is checked before anything is written: a throw leaves the caller's gradient as it was.
-        T j = Regularization.CheckedCost(parameters, features, finite, cost, count, lambda, squares);
+        T j = Regularization.CheckedCost(parameters, features, finite, cost, m, lambda, squares);
         if (wantGradient)
         {
-            Backward(ws, parameters, count);
-            T mT = T.CreateChecked(count);
-            T invM = T.One / mT, scale = lambda / mT;
-            for (int l = 0; l < lastLayer; l++)
-            {
-                int rows = layout.ThetaRows(l), columns = layout.ThetaColumns(l);
-                int offset = layout.ThetaOffset(l), length = rows * columns;
-                RegularizedOuterProduct.Compute(
-                    gradient.Slice(offset, length), rows, columns, ws.Errors(l + 1, count), l == 0 ? features : ws.Activations(l, count),
-                    count, invM, scale, parameters.Slice(offset, length));
-            }
+            WriteGradient(ws, parameters, features.Slice(lastStart * layout.InputSize), m - lastStart, m, lambda, delta, gradient);
         }
 
         return j;
+    }
+
+    /// <summary>
+    /// D from the last block, whose error terms and activations are still in the workspace, and the earlier
+    /// blocks' Delta (empty: none): D(l) = (1/m) (Delta(l) + the block's d(l+1) [1; a(l)]') + (lambda/m) Theta(l)
+    /// off the bias column, by <see cref="RegularizedOuterProduct"/>: bit for bit what accumulating the block
+    /// into Delta and then forming D from Delta gives, in one pass.
+    /// </summary>
+    private static void WriteGradient<T>(
+        Workspace<T> ws,
+        ReadOnlySpan<T> parameters,   // ParameterCount
+        ReadOnlySpan<T> input,        // count x s(1): the last block's features
+        int count,
+        int m,
+        T lambda,
+        ReadOnlySpan<T> delta,        // ParameterCount, or empty
+        Span<T> gradient)             // ParameterCount
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        NetworkLayout layout = ws.Layout;
+        T mT = T.CreateChecked(m);
+        T invM = T.One / mT, scale = lambda / mT;
+        for (int l = 0; l < layout.LayerCount - 1; l++)
+        {
+            int rows = layout.ThetaRows(l), columns = layout.ThetaColumns(l);
+            int offset = layout.ThetaOffset(l), length = rows * columns;
+            RegularizedOuterProduct.Compute(
+                gradient.Slice(offset, length), rows, columns, ws.Errors(l + 1, count), l == 0 ? input : ws.Activations(l, count),
+                count, invM, scale, parameters.Slice(offset, length), delta.IsEmpty ? delta : delta.Slice(offset, length));
+        }
     }
 
     /// <summary>d(l) = (Theta(l)' d(l+1))[1..] .* a(l) .* (1 - a(l)), l = L-1 .. 2, for one block whose d(L) is set.</summary>

@@ -7,48 +7,72 @@ using HpcBackprop.Kernels.Simd;
 namespace HpcBackprop.Kernels;
 
 /// <summary>
-/// One layer's gradient straight from one block of examples, without a Delta accumulator:
-/// D = (1/m) sum_t d_t [1; a_t]' + (lambda/m) [0, Theta[:, 1:]].
+/// One layer's gradient straight from the last block of examples: D = (1/m) (Delta + sum_t d_t [1; a_t]') +
+/// (lambda/m) [0, Theta[:, 1:]], with Delta the earlier blocks' accumulator (or none: zero).
 /// </summary>
 /// <remarks>
-/// When all m examples fit in one block (a request of one to a few examples), clearing Delta, adding the
-/// block's outer products to it and reading it back for D are three passes over a matrix that, for
-/// 784-256-10, does not fit in L2. Here each entry's sum over the block stays in a register and D is written
-/// once, from one read of Theta. The sum starts from zero and takes the examples in order, one multiply-add
-/// each, and D is formed as <see cref="ScaledSum"/> forms it, so the result is bit for bit that of
-/// <see cref="RankOneUpdate"/> into a cleared Delta followed by <see cref="ScaledSum"/>.
+/// Adding the last block's outer products to Delta and then reading Delta back for D are two passes over a
+/// matrix that, for 784-256-10, does not fit in L2; when all m examples fit in one block, clearing Delta is a
+/// third. Here each entry's sum over the block stays in a register and D is written once, from one read of
+/// Theta (and of Delta, if given). The sum starts from Delta's entry (or zero) and takes the examples in
+/// order, one multiply-add each, and D is formed as <see cref="ScaledSum"/> forms it, so the result is bit for
+/// bit that of <see cref="RankOneUpdate"/> into Delta followed by <see cref="ScaledSum"/>.
 /// </remarks>
 internal static class RegularizedOuterProduct
 {
     /// <summary>
-    /// gradient and theta are rows x columns row-major; d is count x rows; a is count x (columns - 1).
-    /// gradient[i, 0] = invM (sum_t d[t, i]); gradient[i, j + 1] = invM (sum_t d[t, i] a[t, j]) + scale theta[i, j + 1].
+    /// gradient, theta and delta (when not empty) are rows x columns row-major; d is count x rows; a is
+    /// count x (columns - 1). With delta empty read as zeros: gradient[i, 0] = invM (delta[i, 0] + sum_t d[t, i]);
+    /// gradient[i, j + 1] = invM (delta[i, j + 1] + sum_t d[t, i] a[t, j]) + scale theta[i, j + 1].
     /// </summary>
     public static void Compute<T>(
-        Span<T> gradient, int rows, int columns, ReadOnlySpan<T> d, ReadOnlySpan<T> a, int count, T invM, T scale, ReadOnlySpan<T> theta)
+        Span<T> gradient, int rows, int columns, ReadOnlySpan<T> d, ReadOnlySpan<T> a, int count, T invM, T scale, ReadOnlySpan<T> theta,
+        ReadOnlySpan<T> delta = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         KernelArguments.CheckCount(count, nameof(count));
+        if (!delta.IsEmpty)
+        {
+            KernelArguments.CheckLength(delta.Length, rows * columns, nameof(delta));
+        }
+
         KernelArguments.CheckMatrix(gradient.Length, rows, columns, nameof(gradient));
         KernelArguments.CheckLength(theta.Length, rows * columns, nameof(theta));
         KernelArguments.CheckLength(d.Length, count * rows, nameof(d));
         KernelArguments.CheckLength(a.Length, count * (columns - 1), nameof(a));
+        if (delta.IsEmpty)
+        {
+            Dispatch<T, No>(gradient, rows, columns, d, a, count, invM, scale, theta, delta);
+        }
+        else
+        {
+            Dispatch<T, Yes>(gradient, rows, columns, d, a, count, invM, scale, theta, delta);
+        }
+    }
+
+    private static void Dispatch<T, TDelta>(
+        Span<T> gradient, int rows, int columns, ReadOnlySpan<T> d, ReadOnlySpan<T> a, int count, T invM, T scale, ReadOnlySpan<T> theta, ReadOnlySpan<T> delta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TDelta : IStaticFlag
+    {
         switch (SimdPath.Active)
         {
-            case SimdWidth.Vector512: Run<Ops512<T>, Vector512<T>, T>(gradient, rows, columns, d, a, count, invM, scale, theta); break;
-            case SimdWidth.Vector256: Run<Ops256<T>, Vector256<T>, T>(gradient, rows, columns, d, a, count, invM, scale, theta); break;
-            case SimdWidth.Vector128: Run<Ops128<T>, Vector128<T>, T>(gradient, rows, columns, d, a, count, invM, scale, theta); break;
-            default: Run<OpsScalar<T>, T, T>(gradient, rows, columns, d, a, count, invM, scale, theta); break;
+            case SimdWidth.Vector512: Run<Ops512<T>, Vector512<T>, T, TDelta>(gradient, rows, columns, d, a, count, invM, scale, theta, delta); break;
+            case SimdWidth.Vector256: Run<Ops256<T>, Vector256<T>, T, TDelta>(gradient, rows, columns, d, a, count, invM, scale, theta, delta); break;
+            case SimdWidth.Vector128: Run<Ops128<T>, Vector128<T>, T, TDelta>(gradient, rows, columns, d, a, count, invM, scale, theta, delta); break;
+            default: Run<OpsScalar<T>, T, T, TDelta>(gradient, rows, columns, d, a, count, invM, scale, theta, delta); break;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
-    private static void Run<TOps, TVec, T>(
-        Span<T> gradient, int rows, int columns, ReadOnlySpan<T> d, ReadOnlySpan<T> a, int count, T invM, T scale, ReadOnlySpan<T> theta)
+    private static void Run<TOps, TVec, T, TDelta>(
+        Span<T> gradient, int rows, int columns, ReadOnlySpan<T> d, ReadOnlySpan<T> a, int count, T invM, T scale, ReadOnlySpan<T> theta, ReadOnlySpan<T> delta)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TDelta : IStaticFlag
     {
+        ref T prior = ref MemoryMarshal.GetReference(delta);      // only read when TDelta
         ref T g = ref MemoryMarshal.GetReference(gradient);
         ref T th = ref MemoryMarshal.GetReference(theta);
         ref T ds = ref MemoryMarshal.GetReference(d);
@@ -57,11 +81,11 @@ internal static class RegularizedOuterProduct
         {
             switch (count)
             {
-                case 1: Row<TOps, TVec, T, Count1>(ref g, ref th, rows, columns, ref ds, ref a0, count, i, invM, scale); break;
-                case 2: Row<TOps, TVec, T, Count2>(ref g, ref th, rows, columns, ref ds, ref a0, count, i, invM, scale); break;
-                case 3: Row<TOps, TVec, T, Count3>(ref g, ref th, rows, columns, ref ds, ref a0, count, i, invM, scale); break;
-                case 4: Row<TOps, TVec, T, Count4>(ref g, ref th, rows, columns, ref ds, ref a0, count, i, invM, scale); break;
-                default: Row<TOps, TVec, T, AnyCount>(ref g, ref th, rows, columns, ref ds, ref a0, count, i, invM, scale); break;
+                case 1: Row<TOps, TVec, T, Count1, TDelta>(ref g, ref th, ref prior, rows, columns, ref ds, ref a0, count, i, invM, scale); break;
+                case 2: Row<TOps, TVec, T, Count2, TDelta>(ref g, ref th, ref prior, rows, columns, ref ds, ref a0, count, i, invM, scale); break;
+                case 3: Row<TOps, TVec, T, Count3, TDelta>(ref g, ref th, ref prior, rows, columns, ref ds, ref a0, count, i, invM, scale); break;
+                case 4: Row<TOps, TVec, T, Count4, TDelta>(ref g, ref th, ref prior, rows, columns, ref ds, ref a0, count, i, invM, scale); break;
+                default: Row<TOps, TVec, T, AnyCount, TDelta>(ref g, ref th, ref prior, rows, columns, ref ds, ref a0, count, i, invM, scale); break;
             }
         }
     }
@@ -69,17 +93,20 @@ internal static class RegularizedOuterProduct
     // Row i of D. Up to four examples (the engine's block) have their d[t, i] broadcast once per row and the
     // sum unrolled (TExamples); more take the general loop (AnyCount), in the same order.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
-    private static void Row<TOps, TVec, T, TExamples>(
-        ref T g, ref T th, int rows, int columns, ref T d, ref T a, int count, int i, T invM, T scale)
+    private static void Row<TOps, TVec, T, TExamples, TDelta>(
+        ref T g, ref T th, ref T prior, int rows, int columns, ref T d, ref T a, int count, int i, T invM, T scale)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
         where T : unmanaged, IFloatingPointIeee754<T>
         where TExamples : IStaticCount
+        where TDelta : IStaticFlag
     {
         int n = columns - 1;
         int w = TOps.Count;
         int fixedCount = TExamples.Value;                           // 0 for AnyCount
-        T bias = T.Zero;
+        ref T pi = ref Unsafe.Add(ref prior, i * columns);          // Delta[i, 0], when TDelta
+        T bias = TDelta.Value ? pi : T.Zero;
+        pi = ref Unsafe.Add(ref pi, 1);                             // Delta[i, 1]
         for (int t = 0; t < count; t++)
         {
             bias += Unsafe.Add(ref d, (t * rows) + i);              // a(l)[0] = 1
@@ -97,10 +124,9 @@ internal static class RegularizedOuterProduct
         int j = 0;
         for (; j <= n - w; j += w)
         {
-            TVec sum;
+            TVec sum = TDelta.Value ? TOps.Load(in Unsafe.Add(ref pi, j)) : TOps.Zero;
             if (fixedCount == 0)
             {
-                sum = TOps.Zero;
                 for (int t = 0; t < count; t++)
                 {
                     sum = TOps.MultiplyAdd(TOps.Create(Unsafe.Add(ref d, (t * rows) + i)), TOps.Load(in Unsafe.Add(ref a, (t * n) + j)), sum);
@@ -108,7 +134,7 @@ internal static class RegularizedOuterProduct
             }
             else
             {
-                sum = TOps.MultiplyAdd(d0, TOps.Load(in Unsafe.Add(ref a, j)), TOps.Zero);
+                sum = TOps.MultiplyAdd(d0, TOps.Load(in Unsafe.Add(ref a, j)), sum);
                 sum = fixedCount > 1 ? TOps.MultiplyAdd(d1, TOps.Load(in Unsafe.Add(ref a1, j)), sum) : sum;
                 sum = fixedCount > 2 ? TOps.MultiplyAdd(d2, TOps.Load(in Unsafe.Add(ref a2, j)), sum) : sum;
                 sum = fixedCount > 3 ? TOps.MultiplyAdd(d3, TOps.Load(in Unsafe.Add(ref a3, j)), sum) : sum;
@@ -119,7 +145,7 @@ internal static class RegularizedOuterProduct
 
         for (; j < n; j++)
         {
-            T sum = T.Zero;
+            T sum = TDelta.Value ? Unsafe.Add(ref pi, j) : T.Zero;
             for (int t = 0; t < count; t++)
             {
                 sum = OpsScalar<T>.MultiplyAdd(Unsafe.Add(ref d, (t * rows) + i), Unsafe.Add(ref a, (t * n) + j), sum);
