@@ -60,12 +60,6 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
     /// <summary>Theta(index + 1)[:,0], s(index + 2) values, contiguous.</summary>
     public Span<T> Bias(int index) => _biases.AsSpan(_biasOffsets[index], _biasOffsets[index + 1] - _biasOffsets[index]);
 
-    /// <summary>All the bias columns, one after another.</summary>
-    public ReadOnlySpan<T> Biases => _biases;
-
-    /// <summary>Where bias column <paramref name="index"/> starts in <see cref="Biases"/>.</summary>
-    public int BiasOffset(int index) => _biasOffsets[index];
-
     public Span<T> Delta => _delta;
 
     /// <summary>The reusable work item that splits this workspace's products among threads.</summary>

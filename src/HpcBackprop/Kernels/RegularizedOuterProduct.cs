@@ -118,8 +118,10 @@ internal static class RegularizedOuterProduct
         gi = ref Unsafe.Add(ref gi, 1);                             // D[i, 1]
         ref T a1 = ref Unsafe.Add(ref a, Math.Min(1, count - 1) * n), a2 = ref Unsafe.Add(ref a, Math.Min(2, count - 1) * n);
         ref T a3 = ref Unsafe.Add(ref a, Math.Min(3, count - 1) * n);
-        TVec d0 = TOps.Create(Unsafe.Add(ref d, i)), d1 = TOps.Create(Unsafe.Add(ref d, (Math.Min(1, count - 1) * rows) + i));
-        TVec d2 = TOps.Create(Unsafe.Add(ref d, (Math.Min(2, count - 1) * rows) + i)), d3 = TOps.Create(Unsafe.Add(ref d, (Math.Min(3, count - 1) * rows) + i));
+        TVec d0 = TOps.Create(Unsafe.Add(ref d, i));                // the broadcasts a fixed count uses, once per row
+        TVec d1 = fixedCount > 1 ? TOps.Create(Unsafe.Add(ref d, rows + i)) : d0;
+        TVec d2 = fixedCount > 2 ? TOps.Create(Unsafe.Add(ref d, (2 * rows) + i)) : d0;
+        TVec d3 = fixedCount > 3 ? TOps.Create(Unsafe.Add(ref d, (3 * rows) + i)) : d0;
         TVec vInvM = TOps.Create(invM), vScale = TOps.Create(scale);
         int j = 0;
         for (; j <= n - w; j += w)
