@@ -20,6 +20,15 @@ internal sealed record Problem(int Seed, NetworkLayout Layout, double[] Paramete
 
         var layout = new NetworkLayout(sizes);
         int m = rng.Next(minM, maxM + 1);
+        return Fill(seed, rng, layout, m, maxLambda, weightScale);
+    }
+
+    /// <summary>A random problem on a given layout and m.</summary>
+    public static Problem ForLayout(int seed, NetworkLayout layout, int m, double maxLambda = 4, double weightScale = 1)
+        => Fill(seed, new Random(seed), layout, m, maxLambda, weightScale);
+
+    private static Problem Fill(int seed, Random rng, NetworkLayout layout, int m, double maxLambda, double weightScale)
+    {
         var parameters = new double[layout.ParameterCount];
         for (int i = 0; i < parameters.Length; i++)
         {

@@ -15,6 +15,10 @@ namespace HpcBackprop.Engine;
 /// D(l)   = (D(l+1) Theta(l)[:,1:]) .* A(l) .* (1 - A(l)) count x s    (product fused into the GEMM)
 /// Delta(l)[:,1:] += D(l+1)' A(l);  Delta(l)[:,0] += column sums of D(l+1)
 /// </code>
+/// The last row block's Delta products write the regularized gradient D(l) = (1/m) (Delta(l) + D(l+1)' [1 A(l)]) +
+/// (lambda/m) [0 Theta(l)[:,1:]] straight from the GEMM (<see cref="RegularizedGradientEpilogue{T}"/>), once J is known
+/// to be finite: Delta is never cleared (the first block overwrites it), and when m fits one row block it is not
+/// touched at all. Only the row-block-parallel mode below keeps the separate pass of <see cref="Regularization.Finish"/>.
 /// No matrix is transposed or given a ones column in memory: the GEMM reads Theta without its bias
 /// column through a leading dimension, and reads D(l+1) transposed in place.
 /// </summary>
@@ -30,8 +34,8 @@ namespace HpcBackprop.Engine;
 /// number of chunks of consecutive row blocks, each accumulating its own Delta and cost, which are then
 /// added in chunk order.</item>
 /// </list>
-/// Either way the result is bitwise the same for every thread count. The regularization stays on the
-/// calling thread.
+/// Either way the result is bitwise the same for every thread count. The sum of squared weights for J stays on
+/// the calling thread.
 /// </remarks>
 internal static class BatchedEngine
 {
@@ -109,17 +113,31 @@ internal static class BatchedEngine
         }
         else
         {
-            if (wantGradient)
-            {
-                delta.Clear();
-            }
-
             for (int start = 0; start < m; start += ws.RowBlock)
             {
                 int count = Math.Min(ws.RowBlock, m - start);
-                finite &= Block(ws, ws.Buffers, ws.Gemm, team, dop, parameters, features, y, start, count,
-                    wantGradient ? delta : Span<T>.Empty, T.One, out T blockCost);
+                finite &= Forward(ws, ws.Buffers, ws.Gemm, team, dop, parameters, features, y, start, count, wantGradient, out T blockCost);
                 cost += blockCost;
+                if (!wantGradient)
+                {
+                    continue;
+                }
+
+                if (start + count < m)
+                {
+                    // The first block overwrites Delta: it is never cleared.
+                    Backward(ws, ws.Buffers, ws.Gemm, team, dop, parameters, features, start, count, delta, start == 0 ? T.Zero : T.One);
+                    continue;
+                }
+
+                // The last block: J is known (and checked, so a throw leaves the gradient untouched) before its
+                // Delta products write D straight into the gradient, on top of the earlier blocks' Delta.
+                T j = Regularization.CheckedCost(parameters, features, finite, cost, m, lambda,
+                    lambda != T.Zero ? Regularization.SquaredWeights<T>(layout, parameters) : T.Zero);
+                T mT = T.CreateChecked(m);
+                var target = new GradientTarget<T>(gradient, start == 0 ? ReadOnlySpan<T>.Empty : delta, T.One / mT, lambda / mT);
+                Backward(ws, ws.Buffers, ws.Gemm, team, dop, parameters, features, start, count, Span<T>.Empty, T.Zero, in target);
+                return j;
             }
         }
 
@@ -159,7 +177,6 @@ internal static class BatchedEngine
     /// delta = deltaBeta delta + the block's D' [1 A] (a zero beta overwrites, the bias column included).
     /// With <paramref name="gemm"/> null the products run unsplit on this thread. Returns whether every z was finite.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     internal static bool Block<T>(
         BatchedWorkspace<T> ws,
         BlockBuffers<T> buffers,
@@ -173,6 +190,35 @@ internal static class BatchedEngine
         int count,
         Span<T> delta,                // ParameterCount, or empty for the cost alone
         T deltaBeta,
+        out T cost)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool finite = Forward(ws, buffers, gemm, team, dop, parameters, features, y, start, count, !delta.IsEmpty, out cost);
+        if (!delta.IsEmpty)
+        {
+            Backward(ws, buffers, gemm, team, dop, parameters, features, start, count, delta, deltaBeta);
+        }
+
+        return finite;
+    }
+
+    /// <summary>
+    /// The forward products of one row block and its cost terms; with <paramref name="wantErrors"/>, also
+    /// D(L) = A(L) - Y into the block's buffers. Returns whether every z was finite.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
+    private static bool Forward<T>(
+        BatchedWorkspace<T> ws,
+        BlockBuffers<T> buffers,
+        ParallelGemm<T>? gemm,
+        WorkerTeam? team,
+        int dop,
+        ReadOnlySpan<T> parameters,   // ParameterCount
+        ReadOnlySpan<T> features,     // m x s(1)
+        Supervision<T> y,             // m labels or m x K targets
+        int start,
+        int count,
+        bool wantErrors,
         out T cost)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -190,45 +236,92 @@ internal static class BatchedEngine
             if (l + 1 == lastLayer)
             {
                 Span<T> z = buffers.OutputZ(count);
-                Product(gemm, team, dop, in a, in thetaT, T.Zero, ws.Bias(l), z, next, ParallelEpilogue.None);
+                Product(gemm, team, dop, in a, in thetaT, T.Zero, ws.Bias(l), z, next, EpilogueArguments<T>.None);
                 finite &= AllFinite.Check<T>(z);
                 Sigmoid.Compute<T>(z, buffers.Activations(lastLayer, count));
             }
             else
             {
-                finite &= Product(gemm, team, dop, in a, in thetaT, T.Zero, ws.Bias(l), buffers.Activations(l + 1, count), next, ParallelEpilogue.Sigmoid);
+                finite &= Product(gemm, team, dop, in a, in thetaT, T.Zero, ws.Bias(l), buffers.Activations(l + 1, count), next, EpilogueArguments<T>.Sigmoid);
             }
         }
 
         // Cost terms from Z(L), and D(L) = A(L) - Y.
-        bool wantGradient = !delta.IsEmpty;
         cost = OutputLayer.CostAndError(
             y, start, count, buffers.OutputZ(count), buffers.Activations(lastLayer, count), buffers.Targets(count),
-            wantGradient ? buffers.Errors(lastLayer, count) : Span<T>.Empty);
-        if (!wantGradient)
-        {
-            return finite;
-        }
+            wantErrors ? buffers.Errors(lastLayer, count) : Span<T>.Empty);
+        return finite;
+    }
 
-        // Backward: D(l) = (D(l+1) Theta(l)[:,1:]) .* A(l) .* (1 - A(l)), l = L-1 .. 2.
+    /// <summary>
+    /// The backward products of the row block whose <see cref="Forward"/> just ran: into Delta
+    /// (delta = deltaBeta delta + the block's D' [1 A]) or, when <paramref name="gradient"/> has a target, straight
+    /// into the regularized gradient (<see cref="RegularizedGradientEpilogue{T}"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
+    private static void Backward<T>(
+        BatchedWorkspace<T> ws,
+        BlockBuffers<T> buffers,
+        ParallelGemm<T>? gemm,
+        WorkerTeam? team,
+        int dop,
+        ReadOnlySpan<T> parameters,   // ParameterCount
+        ReadOnlySpan<T> features,     // m x s(1)
+        int start,
+        int count,
+        Span<T> delta,                // ParameterCount (ignored when gradient has a target)
+        T deltaBeta,
+        scoped in GradientTarget<T> gradient = default)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        NetworkLayout layout = ws.Layout;
+        int lastLayer = layout.LayerCount - 1;
+        ReadOnlySpan<T> input = features.Slice(start * layout.InputSize, count * layout.InputSize);
+
+        // D(l) = (D(l+1) Theta(l)[:,1:]) .* A(l) .* (1 - A(l)), l = L-1 .. 2.
         for (int l = lastLayer - 1; l >= 1; l--)
         {
             int s = layout.LayerSize(l), next = layout.LayerSize(l + 1);
             var d = new GemmOperand<T>(buffers.Errors(l + 1, count), count, next, next, transposed: false);
             var theta = new GemmOperand<T>(Theta(layout, parameters, l)[1..], next, s, s + 1, transposed: false);
             Product(gemm, team, dop, in d, in theta, T.Zero, ReadOnlySpan<T>.Empty, buffers.Errors(l, count), s,
-                ParallelEpilogue.SigmoidGradient, buffers.Activations(l, count), s);
+                EpilogueArguments<T>.SigmoidGradient(buffers.Activations(l, count), s));
         }
 
         // Delta(l)[:,1:] = beta Delta(l)[:,1:] + D(l+1)' A(l); Delta(l)[:,0] = beta Delta(l)[:,0] + the column sums of D(l+1).
+        // Or, into the gradient: D(l) = invM (prior(l) + D(l+1)' [1 A(l)]) + scale [0 Theta(l)[:,1:]].
         for (int l = 0; l < lastLayer; l++)
         {
             int s = layout.LayerSize(l), next = layout.LayerSize(l + 1);
-            Span<T> deltaL = delta.Slice(layout.ThetaOffset(l), layout.ThetaLength(l));
+            int offset = layout.ThetaOffset(l), length = layout.ThetaLength(l);
             ReadOnlySpan<T> errors = buffers.Errors(l + 1, count);
             var dT = new GemmOperand<T>(errors, next, count, next, transposed: true);
             var a = new GemmOperand<T>(l == 0 ? input : buffers.Activations(l, count), count, s, s, transposed: false);
-            Product(gemm, team, dop, in dT, in a, deltaBeta, ReadOnlySpan<T>.Empty, deltaL[1..], s + 1, ParallelEpilogue.None);
+            if (gradient.HasTarget)
+            {
+                Span<T> gradientL = gradient.Gradient.Slice(offset, length);
+                ReadOnlySpan<T> priorL = gradient.Prior.IsEmpty ? default : gradient.Prior.Slice(offset, length);
+                var epilogue = EpilogueArguments<T>.RegularizedGradient(
+                    Theta(layout, parameters, l)[1..], priorL.IsEmpty ? default : priorL[1..], s + 1, gradient.InvM, gradient.Scale);
+                Product(gemm, team, dop, in dT, in a, T.Zero, ReadOnlySpan<T>.Empty, gradientL[1..], s + 1, in epilogue);
+
+                // The bias column, not regularized: invM (prior + column sums), as the separate pass forms it.
+                for (int i = 0; i < next; i++)
+                {
+                    gradientL[i * (s + 1)] = priorL.IsEmpty ? T.Zero : priorL[i * (s + 1)];
+                }
+
+                ColumnSums.Accumulate(errors, count, next, gradientL, s + 1, buffers.ColumnSums);
+                for (int i = 0; i < next; i++)
+                {
+                    gradientL[i * (s + 1)] *= gradient.InvM;
+                }
+
+                continue;
+            }
+
+            Span<T> deltaL = delta.Slice(offset, length);
+            Product(gemm, team, dop, in dT, in a, deltaBeta, ReadOnlySpan<T>.Empty, deltaL[1..], s + 1, EpilogueArguments<T>.None);
             if (deltaBeta == T.Zero)
             {
                 for (int i = 0; i < next; i++)
@@ -239,20 +332,35 @@ internal static class BatchedEngine
 
             ColumnSums.Accumulate(errors, count, next, deltaL, s + 1, buffers.ColumnSums);
         }
-
-        return finite;
     }
 
     // A product split by ParallelGemm, or unsplit on this thread when gemm is null.
     private static bool Product<T>(
         ParallelGemm<T>? gemm, WorkerTeam? team, int dop,
         scoped in GemmOperand<T> a, scoped in GemmOperand<T> b, T beta, ReadOnlySpan<T> bias, Span<T> c, int ldc,
-        ParallelEpilogue epilogue, ReadOnlySpan<T> activations = default, int activationsLd = 0)
+        scoped in EpilogueArguments<T> epilogue)
         where T : unmanaged, IFloatingPointIeee754<T>
         => gemm is null
-            ? ParallelGemm<T>.Unsplit(in a, in b, beta, bias, c, ldc, epilogue, activations, activationsLd)
-            : gemm.Compute(team, dop, in a, in b, beta, bias, c, ldc, epilogue, activations, activationsLd);
+            ? ParallelGemm<T>.Unsplit(in a, in b, beta, bias, c, ldc, in epilogue)
+            : gemm.Compute(team, dop, in a, in b, beta, bias, c, ldc, in epilogue);
 
     private static ReadOnlySpan<T> Theta<T>(NetworkLayout layout, ReadOnlySpan<T> parameters, int index)
         => parameters.Slice(layout.ThetaOffset(index), layout.ThetaLength(index));
+
+    /// <summary>Where the last row block's Delta products go when they write the gradient: D = invM (prior + D' [1 A]) + scale [0 Theta].</summary>
+    private readonly ref struct GradientTarget<T>(Span<T> gradient, ReadOnlySpan<T> prior, T invM, T scale)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        /// <summary>False for the default value: the products go into Delta.</summary>
+        public bool HasTarget { get; } = true;
+
+        public Span<T> Gradient { get; } = gradient;
+
+        /// <summary>The earlier row blocks' Delta, or empty when this block is the only one.</summary>
+        public ReadOnlySpan<T> Prior { get; } = prior;
+
+        public T InvM { get; } = invM;
+
+        public T Scale { get; } = scale;
+    }
 }

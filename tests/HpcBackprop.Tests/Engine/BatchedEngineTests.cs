@@ -31,6 +31,24 @@ public class BatchedEngineTests
     public Property Wide_layers_and_many_examples(PositiveInt seed)
         => Compare<float>(Problem.Create(seed.Get, maxLayers: 4, maxSize: 300, maxM: 300, weightScale: 0.1), seed.Get, useTargets: false);
 
+    /// <summary>
+    /// Several row blocks whose products are too big to share the row blocks out (<see cref="BatchedEngine.Chunks"/>
+    /// is 1): the earlier blocks accumulate Delta and the last block's products write the gradient on top of it.
+    /// </summary>
+    [Theory]
+    [InlineData(100, 350)]
+    [InlineData(100, 300)]
+    [InlineData(256, 257)]
+    public void Row_blocks_too_big_to_share_out_write_the_gradient_on_top_of_Delta(int rowBlock, int m)
+    {
+        var layout = new NetworkLayout(200, 220, 7, 3);
+        Assert.Equal(1, BatchedEngine.Chunks(layout, m, rowBlock, sizeof(float)));
+        Problem p = Problem.ForLayout(rowBlock + m, layout, m, weightScale: 0.1);
+        Property float32 = Compare<float>(p, useTargets: false, rowBlock), float64 = Compare<double>(p, useTargets: true, rowBlock);
+        float32.QuickCheckThrowOnFailure();
+        float64.QuickCheckThrowOnFailure();
+    }
+
     [Fact]
     public void Cost_alone_equals_the_cost_of_the_full_call()
     {
@@ -89,6 +107,10 @@ public class BatchedEngineTests
     /// </summary>
     private static Property Compare<T>(Problem p, int seed, bool useTargets)
         where T : unmanaged, IFloatingPointIeee754<T>
+        => Compare<T>(p, useTargets, 1 + (seed % (p.M + 1)));
+
+    private static Property Compare<T>(Problem p, bool useTargets, int rowBlock)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         T[] theta = Numerics.Convert<T>(p.Parameters);
         T[] x = Numerics.Convert<T>(p.Features);
@@ -96,7 +118,6 @@ public class BatchedEngineTests
         T lambda = T.CreateChecked(p.Lambda);
         int k = p.Layout.OutputSize;
         Supervision<T> supervision = useTargets ? new Supervision<T>(y, k) : new Supervision<T>(p.Labels, k);
-        int rowBlock = 1 + (seed % (p.M + 1));
 
         var gradient = new T[theta.Length];
         T j = BatchedEngine.CostAndGradient(new BatchedWorkspace<T>(p.Layout, rowBlock), theta, x, supervision, lambda, gradient);

@@ -166,6 +166,88 @@ public abstract class GemmTests<T>
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Regularized_gradient_epilogue_equals_inv_m_prior_plus_product_plus_scale_theta(bool withPrior)
+    {
+        var rng = new Random(withPrior ? 21 : 22);
+        GemmBlocking b = GemmBlocking.ForActiveWidth<T>();
+        var g = GemmCase<T>.Create(rng, (2 * b.MR) + 5, (2 * b.NR) + 5, b.KC + 3, true, false, T.Zero, useBias: false);
+        (T[] theta, T[] prior, int ld) = RegularizedOperands(rng, g, withPrior);
+        T invM = T.One / T.CreateChecked(7), scale = T.CreateChecked(0.3);
+        T[] c = (T[])g.C0.Clone();
+        GemmKernel.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, c, g.Ldc, new RegularizedGradientEpilogue<T>(theta, prior, ld, invM, scale));
+        double u = Tests.Numerics.UnitRoundoff<T>();
+        double invMd = double.CreateChecked(invM), scaled = double.CreateChecked(scale);
+        for (int i = 0; i < g.M; i++)
+        {
+            for (int j = 0; j < g.N; j++)
+            {
+                (double e, double magnitude) = g.Expected(i, j);
+                double p = withPrior ? double.CreateChecked(prior[(i * ld) + j]) : 0;
+                double t = double.CreateChecked(theta[(i * ld) + j]);
+
+                // v = p + s carries the product's error and one rounding of the sum; invM v + scale theta three more
+                // (two products, one sum) relative to its terms: gamma(3).
+                double vError = g.Tolerance(magnitude) + (u * (Math.Abs(p) + Math.Abs(e) + g.Tolerance(magnitude)));
+                double tol = (invMd * vError) + (GemmCase<T>.Gamma(3, u) * ((invMd * (Math.Abs(p + e) + vError)) + Math.Abs(scaled * t)));
+                double want = (invMd * (p + e)) + (scaled * t);
+                double got = double.CreateChecked(c[(i * g.Ldc) + j]);
+                Assert.True(Math.Abs(got - want) <= tol, $"{g}: C[{i},{j}] = {got:R}, expected {want:R} within {tol:E2}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Regularized_gradient_epilogue_is_bitwise_delta_then_the_separate_pass(bool withPrior)
+    {
+        // With one k block (k <= KC, as the engine's row blocks are) the epilogue adds the prior to the sum
+        // exactly as an accumulating store does, and forms D as ScaledSum does.
+        var rng = new Random(withPrior ? 31 : 32);
+        GemmBlocking b = GemmBlocking.ForActiveWidth<T>();
+        var g = GemmCase<T>.Create(rng, (3 * b.MR) + 1, (3 * b.NR) + 3, b.KC - 1, true, false, T.Zero, useBias: false);
+        (T[] theta, T[] prior, int ld) = RegularizedOperands(rng, g, withPrior);
+        T invM = T.One / T.CreateChecked(13), scale = T.CreateChecked(0.7);
+        T[] fused = (T[])g.C0.Clone();
+        GemmKernel.Compute(g.OperandA, g.OperandB, T.Zero, ReadOnlySpan<T>.Empty, fused, g.Ldc, new RegularizedGradientEpilogue<T>(theta, prior, ld, invM, scale));
+
+        // Delta = prior (or 0) + product; then D = invM Delta + scale theta, row by row.
+        var delta = new T[g.M * ld];
+        if (withPrior)
+        {
+            prior.CopyTo(delta, 0);
+        }
+
+        GemmKernel.Compute(g.OperandA, g.OperandB, withPrior ? T.One : T.Zero, delta, ld);
+        for (int i = 0; i < g.M; i++)
+        {
+            var row = new T[g.N];
+            ScaledSum.Compute(invM, delta.AsSpan(i * ld, g.N), scale, theta.AsSpan(i * ld, g.N), row);
+            Assert.Equal(row, fused.AsSpan(i * g.Ldc, g.N).ToArray());
+        }
+    }
+
+    private static (T[] Theta, T[] Prior, int Ld) RegularizedOperands(Random rng, GemmCase<T> g, bool withPrior)
+    {
+        int ld = g.N + 2;
+        var theta = new T[g.M * ld];
+        var prior = new T[withPrior ? g.M * ld : 0];
+        for (int i = 0; i < theta.Length; i++)
+        {
+            theta[i] = T.CreateChecked((2 * rng.NextDouble()) - 1);
+        }
+
+        for (int i = 0; i < prior.Length; i++)
+        {
+            prior[i] = T.CreateChecked((4 * rng.NextDouble()) - 2);
+        }
+
+        return (theta, prior, ld);
+    }
+
     [Fact]
     public void Mismatched_shapes_throw_before_writing()
     {
@@ -179,6 +261,10 @@ public abstract class GemmTests<T>
             g.OperandA, g.OperandB, T.Zero, new T[g.N - 1], c, g.Ldc, default(NoEpilogue<T>)));
         Assert.Throws<ArgumentException>(() => GemmKernel.Compute(
             g.OperandA, g.OperandB, T.Zero, ReadOnlySpan<T>.Empty, c, g.Ldc, new SigmoidGradientEpilogue<T>(new T[g.M * g.N - 1], g.N)));
+        Assert.Throws<ArgumentException>(() => GemmKernel.Compute(
+            g.OperandA, g.OperandB, T.Zero, ReadOnlySpan<T>.Empty, c, g.Ldc, new RegularizedGradientEpilogue<T>(new T[g.M * g.N - 1], default, g.N, T.One, T.One)));
+        Assert.Throws<ArgumentException>(() => GemmKernel.Compute(
+            g.OperandA, g.OperandB, T.Zero, ReadOnlySpan<T>.Empty, c, g.Ldc, new RegularizedGradientEpilogue<T>(new T[g.M * g.N], new T[g.M * g.N - 1], g.N, T.One, T.One)));
         Assert.Equal(g.C0, c);
     }
 

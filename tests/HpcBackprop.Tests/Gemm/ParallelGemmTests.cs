@@ -35,6 +35,7 @@ public class ParallelGemmTests
         {
             var g = GemmCase<float>.Create(rng, m, n, k, transA, rng.Next(2) == 0, rng.Next(2) == 0 ? 0f : 1f, useBias: false);
             Assert.True(Compare(g, ParallelEpilogue.None, out string why), why);
+            Assert.True(Compare(g, ParallelEpilogue.RegularizedGradient, out why, withPrior: true), why);
         }
     }
 
@@ -54,20 +55,36 @@ public class ParallelGemmTests
 
         T beta = rng.Next(3) switch { 0 => T.Zero, 1 => T.One, _ => T.CreateChecked(0.5) };
         var g = GemmCase<T>.Create(rng, m, n, k, rng.Next(2) == 0, rng.Next(2) == 0, beta, beta == T.Zero && rng.Next(2) == 0);
-        var epilogue = (ParallelEpilogue)rng.Next(3);
-        return Compare(g, epilogue, out string why).Label($"{g}, {epilogue}: {why}");
+        var epilogue = (ParallelEpilogue)rng.Next(4);
+        return Compare(g, epilogue, out string why, withPrior: rng.Next(2) == 0).Label($"{g}, {epilogue}: {why}");
     }
 
-    private static bool Compare<T>(GemmCase<T> g, ParallelEpilogue epilogue, out string why)
+    private static bool Compare<T>(GemmCase<T> g, ParallelEpilogue epilogue, out string why, bool withPrior = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int activationsLd = g.N + 3;
-        var activations = new T[g.M * activationsLd];
+        // The epilogue's operands (activations, or Theta and the prior Delta), laid out with their own leading dimension.
+        int operandLd = g.N + 3;
+        var operand = new T[g.M * operandLd];
+        var prior = new T[withPrior ? g.M * operandLd : 0];
         var rng = new Random(g.M * 31 + g.N);
-        for (int i = 0; i < activations.Length; i++)
+        for (int i = 0; i < operand.Length; i++)
         {
-            activations[i] = T.CreateChecked(rng.NextDouble());
+            operand[i] = T.CreateChecked(rng.NextDouble());
         }
+
+        for (int i = 0; i < prior.Length; i++)
+        {
+            prior[i] = T.CreateChecked(rng.NextDouble() - 0.5);
+        }
+
+        T invM = T.One / T.CreateChecked(7), scale = T.CreateChecked(0.3);
+        EpilogueArguments<T> arguments = epilogue switch
+        {
+            ParallelEpilogue.Sigmoid => EpilogueArguments<T>.Sigmoid,
+            ParallelEpilogue.SigmoidGradient => EpilogueArguments<T>.SigmoidGradient(operand, operandLd),
+            ParallelEpilogue.RegularizedGradient => EpilogueArguments<T>.RegularizedGradient(operand, prior, operandLd, invM, scale),
+            _ => EpilogueArguments<T>.None,
+        };
 
         T[] expected = (T[])g.C0.Clone();
         bool expectedFinite = true;
@@ -77,7 +94,10 @@ public class ParallelGemmTests
                 GemmKernel.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, expected, g.Ldc, new SigmoidEpilogue<T>(ref expectedFinite));
                 break;
             case ParallelEpilogue.SigmoidGradient:
-                GemmKernel.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, expected, g.Ldc, new SigmoidGradientEpilogue<T>(activations, activationsLd));
+                GemmKernel.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, expected, g.Ldc, new SigmoidGradientEpilogue<T>(operand, operandLd));
+                break;
+            case ParallelEpilogue.RegularizedGradient:
+                GemmKernel.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, expected, g.Ldc, new RegularizedGradientEpilogue<T>(operand, prior, operandLd, invM, scale));
                 break;
             default:
                 GemmKernel.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, expected, g.Ldc, default(NoEpilogue<T>));
@@ -89,7 +109,7 @@ public class ParallelGemmTests
         foreach (int threads in new[] { 1, 2, 3, 4 })
         {
             T[] c = (T[])g.C0.Clone();
-            bool finite = work.Compute(team, threads, g.OperandA, g.OperandB, g.Beta, g.BiasSpan, c, g.Ldc, epilogue, activations, activationsLd);
+            bool finite = work.Compute(team, threads, g.OperandA, g.OperandB, g.Beta, g.BiasSpan, c, g.Ldc, in arguments);
             if (finite != expectedFinite)
             {
                 why = $"{threads} threads: finite = {finite}";

@@ -13,6 +13,42 @@ internal enum ParallelEpilogue
 
     /// <summary><see cref="SigmoidGradientEpilogue{T}"/> with the given activations.</summary>
     SigmoidGradient,
+
+    /// <summary><see cref="RegularizedGradientEpilogue{T}"/> with the given Theta, prior Delta and scales.</summary>
+    RegularizedGradient,
+}
+
+/// <summary>The fused epilogue a <see cref="ParallelGemm{T}"/> applies, with its operands.</summary>
+internal readonly ref struct EpilogueArguments<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Which epilogue.</summary>
+    public ParallelEpilogue Kind { get; private init; }
+
+    /// <summary>The m x n operand, rows <see cref="OperandLd"/> apart: A(l) for SigmoidGradient, Theta(l)[:, 1:] for RegularizedGradient.</summary>
+    public ReadOnlySpan<T> Operand { get; private init; }
+
+    /// <summary>Elements between rows of <see cref="Operand"/> and <see cref="Prior"/>.</summary>
+    public int OperandLd { get; private init; }
+
+    /// <summary>RegularizedGradient: empty, or the earlier blocks' Delta laid out as <see cref="Operand"/>.</summary>
+    public ReadOnlySpan<T> Prior { get; private init; }
+
+    /// <summary>RegularizedGradient: 1/m.</summary>
+    public T InvM { get; private init; }
+
+    /// <summary>RegularizedGradient: lambda/m.</summary>
+    public T Scale { get; private init; }
+
+    public static EpilogueArguments<T> None => default;
+
+    public static EpilogueArguments<T> Sigmoid => new() { Kind = ParallelEpilogue.Sigmoid };
+
+    public static EpilogueArguments<T> SigmoidGradient(ReadOnlySpan<T> activations, int ld)
+        => new() { Kind = ParallelEpilogue.SigmoidGradient, Operand = activations, OperandLd = ld };
+
+    public static EpilogueArguments<T> RegularizedGradient(ReadOnlySpan<T> theta, ReadOnlySpan<T> prior, int ld, T invM, T scale)
+        => new() { Kind = ParallelEpilogue.RegularizedGradient, Operand = theta, Prior = prior, OperandLd = ld, InvM = invM, Scale = scale };
 }
 
 /// <summary>
@@ -80,8 +116,11 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     private int _m;
     private int _n;
     private ParallelEpilogue _epilogue;
-    private T* _activations;
-    private int _activationsLd;
+    private T* _operand;
+    private T* _prior;
+    private int _operandLd;
+    private T _invM;
+    private T _scale;
     private int _rowPanel;
     private int _columnPanel;
     private int _columnPanels;
@@ -124,16 +163,19 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// <returns>False when the sigmoid epilogue saw a non-finite z; true otherwise.</returns>
     public static bool Unsplit(
         scoped in GemmOperand<T> a, scoped in GemmOperand<T> b, T beta, ReadOnlySpan<T> bias, Span<T> c, int ldc,
-        ParallelEpilogue epilogue, ReadOnlySpan<T> activations = default, int activationsLd = 0)
+        scoped in EpilogueArguments<T> epilogue)
     {
         bool finite = true;
-        switch (epilogue)
+        switch (epilogue.Kind)
         {
             case ParallelEpilogue.Sigmoid:
                 Gemm.Compute(in a, in b, beta, bias, c, ldc, new SigmoidEpilogue<T>(ref finite));
                 break;
             case ParallelEpilogue.SigmoidGradient:
-                Gemm.Compute(in a, in b, beta, bias, c, ldc, new SigmoidGradientEpilogue<T>(activations, activationsLd));
+                Gemm.Compute(in a, in b, beta, bias, c, ldc, new SigmoidGradientEpilogue<T>(epilogue.Operand, epilogue.OperandLd));
+                break;
+            case ParallelEpilogue.RegularizedGradient:
+                Gemm.Compute(in a, in b, beta, bias, c, ldc, Regularized(in epilogue));
                 break;
             default:
                 Gemm.Compute(in a, in b, beta, bias, c, ldc, default(NoEpilogue<T>));
@@ -148,19 +190,19 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// <paramref name="maxDegreeOfParallelism"/> threads of <paramref name="team"/>; with one thread (or no
     /// team) it is the unsplit product on the calling thread.
     /// </summary>
-    /// <remarks>The activations (for <see cref="ParallelEpilogue.SigmoidGradient"/>) are m x n, rows activationsLd apart.</remarks>
+    /// <remarks>The epilogue's operands are m x n, rows <see cref="EpilogueArguments{T}.OperandLd"/> apart.</remarks>
     /// <returns>False when the sigmoid epilogue saw a non-finite z; true otherwise.</returns>
     public bool Compute(
         WorkerTeam? team, int maxDegreeOfParallelism,
         scoped in GemmOperand<T> a, scoped in GemmOperand<T> b, T beta, ReadOnlySpan<T> bias, Span<T> c, int ldc,
-        ParallelEpilogue epilogue, ReadOnlySpan<T> activations = default, int activationsLd = 0)
+        scoped in EpilogueArguments<T> epilogue)
     {
         int m = a.Rows, n = b.Columns, k = a.Columns;
         Blocks(m, n, k, out int rowPanel, out int columnPanel, out int rowPanels, out int columnPanels);
         // One thread: the unsplit product, which has the same tiles and so the same bits (see remarks).
         if (rowPanels * columnPanels <= 1 || maxDegreeOfParallelism <= 1 || team is null || b.Rows != k)
         {
-            return Unsplit(in a, in b, beta, bias, c, ldc, epilogue, activations, activationsLd);
+            return Unsplit(in a, in b, beta, bias, c, ldc, in epilogue);
         }
 
         // The whole-product checks of Gemm.Compute, before any block is written.
@@ -174,16 +216,21 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
             throw new ArgumentException($"The bias row needs {n} elements; got {bias.Length}.", nameof(bias));
         }
 
-        if (epilogue == ParallelEpilogue.SigmoidGradient)
+        if (epilogue.Kind == ParallelEpilogue.SigmoidGradient)
         {
-            new SigmoidGradientEpilogue<T>(activations, activationsLd).CheckShape(m, n);
+            new SigmoidGradientEpilogue<T>(epilogue.Operand, epilogue.OperandLd).CheckShape(m, n);
+        }
+        else if (epilogue.Kind == ParallelEpilogue.RegularizedGradient)
+        {
+            Regularized(in epilogue).CheckShape(m, n);
         }
 
         fixed (T* pa = a.Data)
         fixed (T* pb = b.Data)
         fixed (T* pbias = bias)
         fixed (T* pc = c)
-        fixed (T* pact = activations)
+        fixed (T* poperand = epilogue.Operand)
+        fixed (T* pprior = epilogue.Prior)
         {
             _a = pa;
             _aLd = a.LeadingDimension;
@@ -198,9 +245,12 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
             _ldc = ldc;
             _m = m;
             _n = n;
-            _epilogue = epilogue;
-            _activations = pact;
-            _activationsLd = activationsLd;
+            _epilogue = epilogue.Kind;
+            _operand = poperand;
+            _prior = epilogue.Prior.IsEmpty ? null : pprior;
+            _operandLd = epilogue.OperandLd;
+            _invM = epilogue.InvM;
+            _scale = epilogue.Scale;
             _rowPanel = rowPanel;
             _columnPanel = columnPanel;
             _columnPanels = columnPanels;
@@ -212,7 +262,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
             }
             finally
             {
-                _a = _b = _bias = _c = _activations = null;
+                _a = _b = _bias = _c = _operand = _prior = null;
             }
         }
 
@@ -242,14 +292,25 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
 
                 break;
             case ParallelEpilogue.SigmoidGradient:
-                var act = new ReadOnlySpan<T>(_activations + ((nint)ic * _activationsLd) + jc, ((mc - 1) * _activationsLd) + nc);
-                Gemm.Compute(in a, in b, _beta, bias, c, _ldc, new SigmoidGradientEpilogue<T>(act, _activationsLd));
+                Gemm.Compute(in a, in b, _beta, bias, c, _ldc, new SigmoidGradientEpilogue<T>(BlockOf(_operand, ic, jc, mc, nc), _operandLd));
+                break;
+            case ParallelEpilogue.RegularizedGradient:
+                ReadOnlySpan<T> prior = _prior is null ? default : BlockOf(_prior, ic, jc, mc, nc);
+                var regularized = new RegularizedGradientEpilogue<T>(BlockOf(_operand, ic, jc, mc, nc), prior, _operandLd, _invM, _scale);
+                Gemm.Compute(in a, in b, _beta, bias, c, _ldc, regularized);
                 break;
             default:
                 Gemm.Compute(in a, in b, _beta, bias, c, _ldc, default(NoEpilogue<T>));
                 break;
         }
     }
+
+    private static RegularizedGradientEpilogue<T> Regularized(scoped in EpilogueArguments<T> e)
+        => new(e.Operand, e.Prior, e.OperandLd, e.InvM, e.Scale);
+
+    // The block at (ic, jc), mc x nc, of an epilogue operand laid out as C but with rows _operandLd apart.
+    private ReadOnlySpan<T> BlockOf(T* operand, int ic, int jc, int mc, int nc)
+        => new(operand + ((nint)ic * _operandLd) + jc, ((mc - 1) * _operandLd) + nc);
 
     // The elements of an op(X) of rows x columns starting at offset.
     private static ReadOnlySpan<T> View(T* data, nint offset, int rows, int columns, int ld, bool transposed)
