@@ -82,23 +82,25 @@ internal static class Gemm
         switch (SimdPath.Active)
         {
             case SimdWidth.Vector512:
-                GemmDriver.Run<Ops512<T>, Vector512<T>, T, TEpilogue>(in a, in b, accumulate, bias, c, ldc, in epilogue, Choose<T>(m, n, b, Vector512<T>.Count, forcedPath));
+                GemmDriver.Run<Ops512<T>, Vector512<T>, T, TEpilogue>(in a, in b, accumulate, bias, c, ldc, in epilogue, Choose<T>(m, n, in a, in b, Vector512<T>.Count, forcedPath));
                 break;
             case SimdWidth.Vector256:
-                GemmDriver.Run<Ops256<T>, Vector256<T>, T, TEpilogue>(in a, in b, accumulate, bias, c, ldc, in epilogue, Choose<T>(m, n, b, Vector256<T>.Count, forcedPath));
+                GemmDriver.Run<Ops256<T>, Vector256<T>, T, TEpilogue>(in a, in b, accumulate, bias, c, ldc, in epilogue, Choose<T>(m, n, in a, in b, Vector256<T>.Count, forcedPath));
                 break;
             case SimdWidth.Vector128:
-                GemmDriver.Run<Ops128<T>, Vector128<T>, T, TEpilogue>(in a, in b, accumulate, bias, c, ldc, in epilogue, Choose<T>(m, n, b, Vector128<T>.Count, forcedPath));
+                GemmDriver.Run<Ops128<T>, Vector128<T>, T, TEpilogue>(in a, in b, accumulate, bias, c, ldc, in epilogue, Choose<T>(m, n, in a, in b, Vector128<T>.Count, forcedPath));
                 break;
             default:
-                GemmDriver.Run<OpsScalar<T>, T, T, TEpilogue>(in a, in b, accumulate, bias, c, ldc, in epilogue, Choose<T>(m, n, b, 1, forcedPath));
+                GemmDriver.Run<OpsScalar<T>, T, T, TEpilogue>(in a, in b, accumulate, bias, c, ldc, in epilogue, Choose<T>(m, n, in a, in b, 1, forcedPath));
                 break;
         }
     }
 
-    private static GemmPathChoice Choose<T>(int m, int n, scoped in GemmOperand<T> b, int width, GemmPathChoice? forced)
+    private static GemmPathChoice Choose<T>(int m, int n, scoped in GemmOperand<T> a, scoped in GemmOperand<T> b, int width, GemmPathChoice? forced)
         // A transposed op(B) cannot be read in place: the kernel loads its rows as vectors.
-        => forced is { } f ? f with { PackB = f.PackB || b.Transposed } : GemmPathChoice.For(m, n, b.Transposed, GemmMicroKernel.Rows, GemmMicroKernel.VectorsPerRow * width);
+        => forced is { } f
+            ? f with { PackB = f.PackB || b.Transposed }
+            : GemmPathChoice.For(m, n, b.Transposed, GemmMicroKernel.Rows, GemmMicroKernel.VectorsPerRow * width, (long)a.ColumnStride * Unsafe.SizeOf<T>());
 
     private static void Scale<T>(Span<T> c, int m, int n, int ldc, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
