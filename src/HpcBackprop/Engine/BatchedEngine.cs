@@ -116,14 +116,20 @@ internal static class BatchedEngine
             for (int start = 0; start < m; start += ws.RowBlock)
             {
                 int count = Math.Min(ws.RowBlock, m - start);
-                finite &= Forward(ws, ws.Buffers, ws.Gemm, team, dop, parameters, features, y, start, count, wantGradient, out T blockCost);
+                bool lastBlock = start + count == m;
+
+                // J's squared weights are summed in the last block's forward pass, each layer right after its product
+                // has read (packed) that layer's weights, so they come from cache rather than memory.
+                T squares = T.Zero;
+                bool sumSquares = wantGradient && lastBlock && lambda != T.Zero;
+                finite &= Forward(ws, ws.Buffers, ws.Gemm, team, dop, parameters, features, y, start, count, wantGradient, sumSquares, ref squares, out T blockCost);
                 cost += blockCost;
                 if (!wantGradient)
                 {
                     continue;
                 }
 
-                if (start + count < m)
+                if (!lastBlock)
                 {
                     // The first block overwrites Delta: it is never cleared.
                     Backward(ws, ws.Buffers, ws.Gemm, team, dop, parameters, features, start, count, delta, start == 0 ? T.Zero : T.One);
@@ -132,8 +138,7 @@ internal static class BatchedEngine
 
                 // The last block: J is known (and checked, so a throw leaves the gradient untouched) before its
                 // Delta products write D straight into the gradient, on top of the earlier blocks' Delta.
-                T j = Regularization.CheckedCost(parameters, features, finite, cost, m, lambda,
-                    lambda != T.Zero ? Regularization.SquaredWeights<T>(layout, parameters) : T.Zero);
+                T j = Regularization.CheckedCost(parameters, features, finite, cost, m, lambda, squares);
                 T mT = T.CreateChecked(m);
                 var target = new GradientTarget<T>(gradient, start == 0 ? ReadOnlySpan<T>.Empty : delta, T.One / mT, lambda / mT);
                 Backward(ws, ws.Buffers, ws.Gemm, team, dop, parameters, features, start, count, Span<T>.Empty, T.Zero, in target);
@@ -193,7 +198,8 @@ internal static class BatchedEngine
         out T cost)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        bool finite = Forward(ws, buffers, gemm, team, dop, parameters, features, y, start, count, !delta.IsEmpty, out cost);
+        T squares = T.Zero;
+        bool finite = Forward(ws, buffers, gemm, team, dop, parameters, features, y, start, count, !delta.IsEmpty, false, ref squares, out cost);
         if (!delta.IsEmpty)
         {
             Backward(ws, buffers, gemm, team, dop, parameters, features, start, count, delta, deltaBeta);
@@ -204,7 +210,9 @@ internal static class BatchedEngine
 
     /// <summary>
     /// The forward products of one row block and its cost terms; with <paramref name="wantErrors"/>, also
-    /// D(L) = A(L) - Y into the block's buffers. Returns whether every z was finite.
+    /// D(L) = A(L) - Y into the block's buffers; with <paramref name="sumSquares"/>, adds the squared non-bias
+    /// weights of every layer to <paramref name="squares"/> (<see cref="Regularization.SquaredWeights{T}(NetworkLayout, ReadOnlySpan{T}, int, T)"/>).
+    /// Returns whether every z was finite.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static bool Forward<T>(
@@ -219,6 +227,8 @@ internal static class BatchedEngine
         int start,
         int count,
         bool wantErrors,
+        bool sumSquares,
+        ref T squares,
         out T cost)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -243,6 +253,11 @@ internal static class BatchedEngine
             else
             {
                 finite &= Product(gemm, team, dop, in a, in thetaT, T.Zero, ws.Bias(l), buffers.Activations(l + 1, count), next, EpilogueArguments<T>.Sigmoid);
+            }
+
+            if (sumSquares)
+            {
+                squares = Regularization.SquaredWeights(layout, parameters, l, squares);
             }
         }
 
@@ -305,16 +320,19 @@ internal static class BatchedEngine
                     Theta(layout, parameters, l)[1..], priorL.IsEmpty ? default : priorL[1..], s + 1, gradient.InvM, gradient.Scale);
                 Product(gemm, team, dop, in dT, in a, T.Zero, ReadOnlySpan<T>.Empty, gradientL[1..], s + 1, in epilogue);
 
-                // The bias column, not regularized: invM (prior + column sums), as the separate pass forms it.
+                // The bias column, not regularized: invM (prior + column sums), as the separate pass forms it. The sums
+                // are carried contiguously, so the strided column of the gradient (a line and a page per row) is
+                // written once.
+                Span<T> sums = buffers.ColumnSums[..next];
                 for (int i = 0; i < next; i++)
                 {
-                    gradientL[i * (s + 1)] = priorL.IsEmpty ? T.Zero : priorL[i * (s + 1)];
+                    sums[i] = priorL.IsEmpty ? T.Zero : priorL[i * (s + 1)];
                 }
 
-                ColumnSums.Accumulate(errors, count, next, gradientL, s + 1, buffers.ColumnSums);
+                ColumnSums.AddRows(errors, count, next, sums);
                 for (int i = 0; i < next; i++)
                 {
-                    gradientL[i * (s + 1)] *= gradient.InvM;
+                    gradientL[i * (s + 1)] = sums[i] * gradient.InvM;
                 }
 
                 continue;

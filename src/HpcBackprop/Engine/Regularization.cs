@@ -57,12 +57,25 @@ internal static class Regularization
         T squares = T.Zero;
         for (int l = 0; l < layout.ThetaCount; l++)
         {
-            int rows = layout.ThetaRows(l), columns = layout.ThetaColumns(l);
-            ReadOnlySpan<T> theta = parameters.Slice(layout.ThetaOffset(l), rows * columns);
-            for (int i = 0; i < rows; i++)
-            {
-                squares += SumOfSquares.Compute(theta.Slice((i * columns) + 1, columns - 1)); // j >= 1 only
-            }
+            squares = SquaredWeights(layout, parameters, l, squares);
+        }
+
+        return squares;
+    }
+
+    /// <summary>
+    /// <paramref name="squares"/> plus the squared non-bias weights of Theta(<paramref name="layer"/>), row by row:
+    /// called for layers 0, 1, ... in turn it is the same sum, in the same order, as the whole-network overload,
+    /// so an engine can take each layer while its weights are still in cache.
+    /// </summary>
+    public static T SquaredWeights<T>(NetworkLayout layout, ReadOnlySpan<T> parameters, int layer, T squares)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int rows = layout.ThetaRows(layer), columns = layout.ThetaColumns(layer);
+        ReadOnlySpan<T> theta = parameters.Slice(layout.ThetaOffset(layer), rows * columns);
+        for (int i = 0; i < rows; i++)
+        {
+            squares += SumOfSquares.Compute(theta.Slice((i * columns) + 1, columns - 1)); // j >= 1 only
         }
 
         return squares;

@@ -268,11 +268,15 @@ public abstract class GemmTests<T>
         Assert.Equal(g.C0, c);
     }
 
-    [Fact]
-    public void Column_sums_add_every_row_in_order()
+    [Theory]
+    [InlineData(11)]  // the scalar loop
+    [InlineData(16)]  // whole vectors
+    [InlineData(37)]  // whole vectors and an overlapping tail
+    [InlineData(1029)]
+    public void Column_sums_add_every_row_in_order(int n)
     {
-        var rng = new Random(9);
-        int rows = 23, n = 11, stride = 3;
+        var rng = new Random(9 + n);
+        int rows = 23, stride = 3;
         var d = new T[rows * n];
         for (int i = 0; i < d.Length; i++)
         {
@@ -281,10 +285,11 @@ public abstract class GemmTests<T>
 
         var sums = new T[n * stride];
         sums[0] = T.One;
+        sums[(n - 1) * stride] = T.CreateChecked(-2.5);
         ColumnSums.Accumulate<T>(d, rows, n, sums, stride, new T[n + 3]);
         for (int i = 0; i < n; i++)
         {
-            T want = i == 0 ? T.One : T.Zero;
+            T want = i == 0 ? T.One : i == n - 1 ? T.CreateChecked(-2.5) : T.Zero;
             for (int t = 0; t < rows; t++)
             {
                 want += d[(t * n) + i];

@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using HpcBackprop.Kernels.Simd;
 
 namespace HpcBackprop.Kernels.Gemm;
 
@@ -37,18 +39,48 @@ internal static class ColumnSums
             acc[i] = sums[i * stride];
         }
 
-        for (int t = 0; t < rows; t++)
-        {
-            ReadOnlySpan<T> row = d.Slice(t * n, n);
-            for (int i = 0; i < acc.Length; i++)
-            {
-                acc[i] += row[i];
-            }
-        }
-
+        AddRows(d, rows, n, acc);
         for (int i = 0; i < n; i++)
         {
             sums[i * stride] = acc[i];
         }
+    }
+
+    /// <summary>sums[i] += sum over t of d[t * n + i], for i &lt; n, the rows added in order t = 0, 1, ...</summary>
+    public static void AddRows<T>(
+        ReadOnlySpan<T> d,   // rows x n, row-major
+        int rows, int n,
+        Span<T> sums)        // n, contiguous
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        KernelArguments.CheckLength(d.Length, rows * n, nameof(d));
+        KernelArguments.CheckLength(sums.Length, n, nameof(sums));
+        for (int t = 0; t < rows; t++)
+        {
+            ReadOnlySpan<T> row = d.Slice(t * n, n);
+            if (n >= VectorFrom)
+            {
+                Elementwise.Map(default(Sum), sums, row, sums);
+                continue;
+            }
+
+            for (int i = 0; i < sums.Length; i++)
+            {
+                sums[i] += row[i];
+            }
+        }
+    }
+
+    // Below this width a row goes through the scalar loop; an addition rounds the same either way.
+    private const int VectorFrom = 16;
+
+    private readonly struct Sum : IElementwiseOperator
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TVec Invoke<TOps, TVec, T>(TVec x, TVec y)
+            where TOps : IVectorOps<TVec, T>
+            where TVec : struct
+            where T : unmanaged, IFloatingPointIeee754<T>
+            => TOps.Add(x, y);
     }
 }
