@@ -100,7 +100,7 @@ internal static class Gemm
         // A transposed op(B) cannot be read in place: the kernel loads its rows as vectors.
         => forced is { } f
             ? f with { PackB = f.PackB || b.Transposed }
-            : GemmPathChoice.For(m, n, b.Transposed, GemmMicroKernel.Rows, GemmMicroKernel.VectorsPerRow * width, (long)a.ColumnStride * Unsafe.SizeOf<T>());
+            : GemmPathChoice.For(m, n, b.Transposed, GemmMicroKernel.Rows, GemmMicroKernel.VectorsPerRow * width, (long)a.ColumnStride * Unsafe.SizeOf<T>(), (long)b.RowStride * Unsafe.SizeOf<T>());
 
     private static void Scale<T>(Span<T> c, int m, int n, int ldc, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
