@@ -29,10 +29,10 @@ public static class Backpropagation
     /// <param name="features">X, m x s(1) row-major: one example per row, no bias column.</param>
     /// <param name="labels">m class indices in 0..K-1; m is its length, at least 1.</param>
     /// <param name="lambda">The regularization strength, finite and &gt;= 0.</param>
-    /// <param name="gradient">Receives D, <see cref="NetworkLayout.ParameterCount"/> elements.</param>
+    /// <param name="gradient">Receives D, <see cref="NetworkLayout.ParameterCount"/> elements, sharing no memory with the parameters or features.</param>
     /// <returns>The cost J.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="layout"/> is null.</exception>
-    /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="labels"/> is empty, or a parameter or feature is NaN or infinite.</exception>
+    /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="labels"/> is empty, a parameter or feature is NaN or infinite, or <paramref name="gradient"/> overlaps <paramref name="parameters"/> or <paramref name="features"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A label is outside 0..K-1, or <paramref name="lambda"/> is negative, NaN or infinite.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
     /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
@@ -55,10 +55,10 @@ public static class Backpropagation
     /// <param name="features">X, m x s(1) row-major: one example per row, no bias column.</param>
     /// <param name="targets">Y, m x K row-major, values in [0, 1]; m is its length divided by K, at least 1.</param>
     /// <param name="lambda">The regularization strength, finite and &gt;= 0.</param>
-    /// <param name="gradient">Receives D, <see cref="NetworkLayout.ParameterCount"/> elements.</param>
+    /// <param name="gradient">Receives D, <see cref="NetworkLayout.ParameterCount"/> elements, sharing no memory with the parameters or features.</param>
     /// <returns>The cost J.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="layout"/> is null.</exception>
-    /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="targets"/> is empty, or a parameter or feature is NaN or infinite.</exception>
+    /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="targets"/> is empty, a parameter or feature is NaN or infinite, or <paramref name="gradient"/> overlaps <paramref name="parameters"/> or <paramref name="features"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, 1], or <paramref name="lambda"/> is negative, NaN or infinite.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
     /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
@@ -83,11 +83,11 @@ public static class Backpropagation
     /// <param name="features">X, m x s(1) row-major: one example per row, no bias column.</param>
     /// <param name="labels">m class indices in 0..K-1; m is its length, at least 1.</param>
     /// <param name="lambda">The regularization strength, finite and &gt;= 0.</param>
-    /// <param name="gradient">Receives D, <see cref="NetworkLayout.ParameterCount"/> elements.</param>
+    /// <param name="gradient">Receives D, <see cref="NetworkLayout.ParameterCount"/> elements, sharing no memory with the parameters or features.</param>
     /// <param name="options">The engine and the maximum degree of parallelism.</param>
     /// <returns>The cost J.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="layout"/> or <paramref name="options"/> is null.</exception>
-    /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="labels"/> is empty, or a parameter or feature is NaN or infinite.</exception>
+    /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="labels"/> is empty, a parameter or feature is NaN or infinite, or <paramref name="gradient"/> overlaps <paramref name="parameters"/> or <paramref name="features"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A label is outside 0..K-1, <paramref name="lambda"/> is negative, NaN or infinite, or the options name no engine.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
     /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
@@ -103,7 +103,7 @@ public static class Backpropagation
     {
         EngineDispatch.CheckOptions(options);
         Supervision<T> y = Check(layout, parameters, features, labels, lambda);
-        InputValidation.CheckGradient(layout, gradient.Length);
+        InputValidation.CheckGradient<T>(layout, gradient, parameters, features);
         return EngineDispatch.CostAndGradient(layout, options, parameters, features, y, lambda, gradient);
     }
 
@@ -117,11 +117,11 @@ public static class Backpropagation
     /// <param name="features">X, m x s(1) row-major: one example per row, no bias column.</param>
     /// <param name="targets">Y, m x K row-major, values in [0, 1]; m is its length divided by K, at least 1.</param>
     /// <param name="lambda">The regularization strength, finite and &gt;= 0.</param>
-    /// <param name="gradient">Receives D, <see cref="NetworkLayout.ParameterCount"/> elements.</param>
+    /// <param name="gradient">Receives D, <see cref="NetworkLayout.ParameterCount"/> elements, sharing no memory with the parameters or features.</param>
     /// <param name="options">The engine and the maximum degree of parallelism.</param>
     /// <returns>The cost J.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="layout"/> or <paramref name="options"/> is null.</exception>
-    /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="targets"/> is empty, or a parameter or feature is NaN or infinite.</exception>
+    /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="targets"/> is empty, a parameter or feature is NaN or infinite, or <paramref name="gradient"/> overlaps <paramref name="parameters"/> or <paramref name="features"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, 1], <paramref name="lambda"/> is negative, NaN or infinite, or the options name no engine.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
     /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
@@ -137,7 +137,7 @@ public static class Backpropagation
     {
         EngineDispatch.CheckOptions(options);
         Supervision<T> y = Check(layout, parameters, features, targets, lambda);
-        InputValidation.CheckGradient(layout, gradient.Length);
+        InputValidation.CheckGradient<T>(layout, gradient, parameters, features);
         return EngineDispatch.CostAndGradient(layout, options, parameters, features, y, lambda, gradient);
     }
 

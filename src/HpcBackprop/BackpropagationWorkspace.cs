@@ -46,7 +46,7 @@ public sealed class BackpropagationWorkspace<T> : IDisposable
     /// <param name="features">X, m x s(1) row-major.</param>
     /// <param name="labels">m class indices in 0..K-1.</param>
     /// <param name="lambda">The regularization strength, finite and &gt;= 0.</param>
-    /// <param name="gradient">Receives D.</param>
+    /// <param name="gradient">Receives D; shares no memory with the parameters or features.</param>
     /// <returns>The cost J.</returns>
     /// <exception cref="ObjectDisposedException">The workspace was disposed.</exception>
     /// <exception cref="ArgumentException">As for the static method.</exception>
@@ -55,7 +55,7 @@ public sealed class BackpropagationWorkspace<T> : IDisposable
     {
         Workspace<T> ws = Buffers;
         Supervision<T> y = Backpropagation.Check(Layout, parameters, features, labels, lambda);
-        InputValidation.CheckGradient(Layout, gradient.Length);
+        InputValidation.CheckGradient<T>(Layout, gradient, parameters, features);
         return Run(ws, parameters, features, y, lambda, gradient);
     }
 
@@ -64,7 +64,7 @@ public sealed class BackpropagationWorkspace<T> : IDisposable
     /// <param name="features">X, m x s(1) row-major.</param>
     /// <param name="targets">Y, m x K row-major, values in [0, 1].</param>
     /// <param name="lambda">The regularization strength, finite and &gt;= 0.</param>
-    /// <param name="gradient">Receives D.</param>
+    /// <param name="gradient">Receives D; shares no memory with the parameters or features.</param>
     /// <returns>The cost J.</returns>
     /// <exception cref="ObjectDisposedException">The workspace was disposed.</exception>
     /// <exception cref="ArgumentException">As for the static method.</exception>
@@ -73,7 +73,7 @@ public sealed class BackpropagationWorkspace<T> : IDisposable
     {
         Workspace<T> ws = Buffers;
         Supervision<T> y = Backpropagation.Check(Layout, parameters, features, targets, lambda);
-        InputValidation.CheckGradient(Layout, gradient.Length);
+        InputValidation.CheckGradient<T>(Layout, gradient, parameters, features);
         return Run(ws, parameters, features, y, lambda, gradient);
     }
 

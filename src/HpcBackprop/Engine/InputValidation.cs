@@ -89,8 +89,20 @@ internal static class InputValidation
         return targets.Length / k;
     }
 
-    public static void CheckGradient(NetworkLayout layout, int gradientLength)
-        => layout.CheckParameterLength(gradientLength, "gradient");
+    /// <summary>
+    /// The gradient has ParameterCount elements and shares no memory with the inputs: the batched engine writes
+    /// parts of D before it has read every weight (and the product before the regularization term), so a gradient
+    /// written over the parameters would be wrong rather than merely overwritten.
+    /// </summary>
+    public static void CheckGradient<T>(NetworkLayout layout, ReadOnlySpan<T> gradient, ReadOnlySpan<T> parameters, ReadOnlySpan<T> features)
+    {
+        layout.CheckParameterLength(gradient.Length, "gradient");
+        if (gradient.Overlaps(parameters) || gradient.Overlaps(features))
+        {
+            throw new ArgumentException(
+                "The gradient must not share memory with the parameters or the features; pass a buffer of its own.", "gradient");
+        }
+    }
 
     /// <summary>m from features alone (scoring): a whole, non-zero number of rows of s(1) values.</summary>
     public static int CheckFeaturesForScoring<T>(NetworkLayout layout, int parameterLength, int featureLength)

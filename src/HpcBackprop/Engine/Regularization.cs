@@ -50,7 +50,6 @@ internal static class Regularization
     }
 
     /// <summary>sum of the squared non-bias weights (j &gt;= 1) of every Theta, row by row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static T SquaredWeights<T>(NetworkLayout layout, ReadOnlySpan<T> parameters)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -68,6 +67,7 @@ internal static class Regularization
     /// called for layers 0, 1, ... in turn it is the same sum, in the same order, as the whole-network overload,
     /// so an engine can take each layer while its weights are still in cache.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static T SquaredWeights<T>(NetworkLayout layout, ReadOnlySpan<T> parameters, int layer, T squares)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

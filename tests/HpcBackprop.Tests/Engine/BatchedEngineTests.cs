@@ -36,14 +36,16 @@ public class BatchedEngineTests
     /// is 1): the earlier blocks accumulate Delta and the last block's products write the gradient on top of it.
     /// </summary>
     [Theory]
-    [InlineData(100, 350)]
-    [InlineData(100, 300)]
-    [InlineData(256, 257)]
-    public void Row_blocks_too_big_to_share_out_write_the_gradient_on_top_of_Delta(int rowBlock, int m)
+    [InlineData(100, 350, 4)]
+    [InlineData(100, 300, 4)]
+    [InlineData(256, 257, 4)]
+    [InlineData(100, 350, 0)]   // lambda = 0: no squared weights, no regularization term
+    [InlineData(256, 200, 0)]   // one block: no prior Delta
+    public void Row_blocks_too_big_to_share_out_write_the_gradient_on_top_of_Delta(int rowBlock, int m, double maxLambda)
     {
         var layout = new NetworkLayout(200, 220, 7, 3);
         Assert.Equal(1, BatchedEngine.Chunks(layout, m, rowBlock, sizeof(float)));
-        Problem p = Problem.ForLayout(rowBlock + m, layout, m, weightScale: 0.1);
+        Problem p = Problem.ForLayout(rowBlock + m, layout, m, maxLambda, weightScale: 0.1);
         Property float32 = Compare<float>(p, useTargets: false, rowBlock), float64 = Compare<double>(p, useTargets: true, rowBlock);
         float32.QuickCheckThrowOnFailure();
         float64.QuickCheckThrowOnFailure();

@@ -69,6 +69,29 @@ public class BadInputTests
         => ExpectRejected<ArgumentException>(a => a.Features = new double[9], "features", "2 x 3 = 6", targets: true);
 
     [Fact]
+    public void Gradient_that_is_the_parameters() => ExpectRejected<ArgumentException>(a => a.Gradient = a.Parameters, "gradient", "must not share memory");
+
+    [Theory]
+    [InlineData(BackpropagationEngine.PerExample)]
+    [InlineData(BackpropagationEngine.Batched)]
+    public void Gradient_overlapping_the_features(BackpropagationEngine engine)
+    {
+        // One buffer: the 26 gradient entries, then the 6 features, with the features' first value inside the gradient.
+        var shared = new double[26 + 5];
+        for (int i = 0; i < shared.Length; i++)
+        {
+            shared[i] = Sentinel;
+        }
+
+        double[] before = (double[])shared.Clone();
+        var a = new Args();
+        var e = Assert.Throws<ArgumentException>(() => Backpropagation.CostAndGradient<double>(
+            a.Layout, a.Parameters, shared.AsSpan(25, 6), a.Labels, a.Lambda, shared.AsSpan(0, 26), new BackpropagationOptions { Engine = engine }));
+        Assert.Equal("gradient", e.ParamName);
+        Assert.Equal(before, shared);
+    }
+
+    [Fact]
     public void Gradient_of_the_wrong_length() => ExpectRejected<ArgumentException>(a => a.Gradient = Filled(27), "gradient", "26 elements");
 
     [Theory]

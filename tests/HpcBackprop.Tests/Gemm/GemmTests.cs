@@ -204,7 +204,7 @@ public abstract class GemmTests<T>
     [InlineData(true)]
     public void Regularized_gradient_epilogue_is_bitwise_delta_then_the_separate_pass(bool withPrior)
     {
-        // With one k block (k <= KC, as the engine's row blocks are) the epilogue adds the prior to the sum
+        // With one k block (k <= KC, as the engine's default row block is at 256-bit and narrower) the epilogue adds the prior to the sum
         // exactly as an accumulating store does, and forms D as ScaledSum does.
         var rng = new Random(withPrior ? 31 : 32);
         GemmBlocking b = GemmBlocking.ForActiveWidth<T>();

@@ -39,6 +39,33 @@ public class ParallelGemmTests
         }
     }
 
+    [Fact]
+    public void A_short_prior_throws_before_any_block_is_written()
+    {
+        var rng = new Random(5);
+        var g = GemmCase<float>.Create(rng, 256, 1024, 64, false, false, 0f, useBias: false);
+        ParallelGemm<float>.Blocks(g.M, g.N, g.K, out _, out _, out int rowPanels, out int columnPanels);
+        Assert.True(rowPanels * columnPanels > 1);
+        var theta = new float[g.M * g.N];
+        var prior = new float[(g.M * g.N) - 1];
+        float[] c = (float[])g.C0.Clone();
+        using var team = new WorkerTeam(1);
+        var work = new ParallelGemm<float>();
+        var epilogue = EpilogueArguments<float>.RegularizedGradient(theta, prior, g.N, 1f, 1f);
+        ArgumentException? e = null;
+        try
+        {
+            work.Compute(team, 2, g.OperandA, g.OperandB, 0f, default, c, g.Ldc, in epilogue); // a ref struct: no lambda
+        }
+        catch (ArgumentException thrown)
+        {
+            e = thrown;
+        }
+
+        Assert.Equal("prior", Assert.IsType<ArgumentException>(e).ParamName);
+        Assert.True(c.AsSpan().SequenceEqual(g.C0), "C was written");
+    }
+
     private static Property SplitEqualsUnsplit<T>(int seed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -5,7 +5,9 @@ namespace HpcBackprop.Kernels.Gemm;
 /// block is reused across many column slivers (n large); packing op(B) costs a pass over k x n and
 /// pays off across many row slivers (m large), and is required when op(B) is a transposed view (the
 /// kernel loads B's rows as vectors, so they must be contiguous). Small and skinny products, most of
-/// mini-batch backprop on narrow layers, read the operands in place: the no-pack path.
+/// mini-batch backprop on narrow layers, read the operands in place: the no-pack path. Either operand is
+/// packed anyway when its k steps are 4 KiB or more apart (<see cref="PackATransposedMinStrideBytes"/>,
+/// <see cref="PackBMinStrideBytes"/>), where reading in place takes a new page per k step.
 /// </summary>
 internal readonly record struct GemmPathChoice(bool PackA, bool PackB)
 {
@@ -22,7 +24,10 @@ internal readonly record struct GemmPathChoice(bool PackA, bool PackB)
     /// </remarks>
     public const int PackAMinColumnSlivers = 32;
 
-    /// <summary>op(B) (as stored) is packed when C has more than this many row slivers of MR.</summary>
+    /// <summary>
+    /// op(B) (as stored) is packed when C has more than this many row slivers of MR (or its rows are
+    /// <see cref="PackBMinStrideBytes"/> or more apart).
+    /// </summary>
     /// <remarks>
     /// Measured as above with n = 512, k = 256: a tie at m = 32, packing ahead from m = 64 (60 against
     /// 53 GFLOP/s) and by more as m grows. An in-place B sliver is kc rows a whole leading dimension
@@ -52,7 +57,9 @@ internal readonly record struct GemmPathChoice(bool PackA, bool PackB)
     /// Measured in the 1024-1024-1024-10 step (float, m = 256, instrumented copy of the engine): the last
     /// layer's Delta = D(4)' A(3) (10 x 1024 x 256, two row slivers, so B was read in place) took 0.55-0.76 ms
     /// for 2.6 M multiply-adds with A(3)'s 4 KiB rows read in place (six profiled steps) and 0.29-0.42 ms packed
-    /// (four profiled steps, one and two threads, run one after the other on a noisy shared machine).
+    /// (four profiled steps, one and two threads, run one after the other on a noisy shared machine). The rule
+    /// also packs Theta in E = D Theta[:, 1:] for a short last row block (m &lt;= 48) of a layer 1023 floats or
+    /// more wide; that case was not measured.
     /// </remarks>
     public const int PackBMinStrideBytes = 4096;
 

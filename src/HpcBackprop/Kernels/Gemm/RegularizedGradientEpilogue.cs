@@ -15,8 +15,13 @@ namespace HpcBackprop.Kernels.Gemm;
 /// for 1024-1024-1024-10 that pass moves three matrices of 4 MiB each that no longer sit in L2. Here each tile
 /// of D is formed while the product's tile is still in L1. The prior is added to the product's sum as the
 /// GEMM's accumulating store adds C to it (prior + s), and D is formed as <see cref="ScaledSum"/> forms it
-/// (invM x + scale theta), so with a single k block (the engine's row block is at most KC) the result is bit
-/// for bit that of accumulating into Delta followed by the separate pass.
+/// (invM x + scale theta), so when the product has a single k block (k at most KC: the engine's default row
+/// block of 256 at 256-bit and narrower widths, where KC is 256 or more) the result is bit for bit that of
+/// accumulating into Delta followed by the separate pass. At 512-bit KC is 128, and the prior then meets the
+/// sum of the two k blocks rather than the first of them: a difference of rounding only, and the same for
+/// every thread count, since the k blocks do not depend on it.
+/// The gradient (C) must not overlap Theta or the prior: the GEMM stores the raw product in C before the
+/// epilogue reads them.
 /// </remarks>
 internal readonly ref struct RegularizedGradientEpilogue<T> : IGemmEpilogue<T>
     where T : unmanaged, IFloatingPointIeee754<T>
