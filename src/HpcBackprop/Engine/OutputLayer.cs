@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using HpcBackprop.Kernels;
 
 namespace HpcBackprop.Engine;
@@ -11,6 +12,7 @@ internal static class OutputLayer
     /// <paramref name="targets"/>, returns the block's cross-entropy terms computed from z(L), and, when
     /// <paramref name="dL"/> is not empty, writes d(L) = h - y.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static T CostAndError<T>(
         Supervision<T> y,
         int start, int count,

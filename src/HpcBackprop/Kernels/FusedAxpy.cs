@@ -57,6 +57,7 @@ internal static class FusedAxpy
     }
 
     // All the terms for TTargets targets, four per pass.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static void Terms<TOps, TVec, T, TTargets>(ref T y, int yStride, ref readonly T x, ref readonly T alpha, Shape shape, int terms)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
@@ -81,6 +82,7 @@ internal static class FusedAxpy
     }
 
     // One pass over TTargets target rows applying TTerms terms; n >= TOps.Count.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static void Pass<TOps, TVec, T, TTargets, TTerms>(ref T y0, int yStride, ref readonly T x, ref readonly T alpha, Shape shape)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct

@@ -89,6 +89,7 @@ internal static class GemvWithBias
     // Rows row0 .. row0 + TRows - 1 for every example, two at a time: the group's weights stay in L1. With
     // squares, the first example gets a tile of its own that also squares the weights it loads (a pair tile
     // with the squares' accumulators would not fit the 16 registers of AVX2).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static void Rows<TOps, TVec, T, TRows, TSquares>(ref T theta, int rows, int columns, int row0, ref T x, int count, ref T z, ref T squares)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct

@@ -47,6 +47,7 @@ internal static class ColumnSums
     }
 
     /// <summary>sums[i] += sum over t of d[t * n + i], for i &lt; n, the rows added in order t = 0, 1, ...</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void AddRows<T>(
         ReadOnlySpan<T> d,   // rows x n, row-major
         int rows, int n,

@@ -160,6 +160,7 @@ internal static class GemmDriver
     /// C tile (mr x nr) = f(C tile): whole vectors where they fit in the row, then one element at a
     /// time, so the epilogue never reads or writes past C's edge.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static void ApplyEpilogue<TOps, TVec, T, TEpilogue>(ref T c, int ldc, int mr, int nr, int row, int column, scoped in TEpilogue epilogue)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
