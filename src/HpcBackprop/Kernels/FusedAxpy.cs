@@ -107,7 +107,28 @@ internal static class FusedAxpy
             Chunk<TOps, TVec, T, TTargets, TTerms>(ref y0, ref y1, rows, s0, s1, lastStart, out last0, out last1);
         }
 
-        for (int j = 0; j <= lastStart; j += w)
+        // Two chunks per iteration: with one or two terms a chunk is a handful of loads and stores, and the loop's
+        // own counting was a third of the work (each chunk is stored before the next is computed, so no more
+        // registers are live than with one).
+        int j = 0;
+        for (; j <= lastStart - w; j += 2 * w)
+        {
+            Chunk<TOps, TVec, T, TTargets, TTerms>(ref y0, ref y1, rows, s0, s1, j, out TVec r0, out TVec r1);
+            TOps.Store(r0, ref Unsafe.Add(ref y0, j));
+            if (TTargets.Value > 1)
+            {
+                TOps.Store(r1, ref Unsafe.Add(ref y1, j));
+            }
+
+            Chunk<TOps, TVec, T, TTargets, TTerms>(ref y0, ref y1, rows, s0, s1, j + w, out r0, out r1);
+            TOps.Store(r0, ref Unsafe.Add(ref y0, j + w));
+            if (TTargets.Value > 1)
+            {
+                TOps.Store(r1, ref Unsafe.Add(ref y1, j + w));
+            }
+        }
+
+        if (j <= lastStart)
         {
             Chunk<TOps, TVec, T, TTargets, TTerms>(ref y0, ref y1, rows, s0, s1, j, out TVec r0, out TVec r1);
             TOps.Store(r0, ref Unsafe.Add(ref y0, j));
