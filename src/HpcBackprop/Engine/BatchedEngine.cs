@@ -367,28 +367,19 @@ internal static class BatchedEngine
         => parameters.Slice(layout.ThetaOffset(index), layout.ThetaLength(index));
 
     /// <summary>Where the last row block's Delta products go when they write the gradient: D = invM (prior + D' [1 A]) + scale [0 Theta].</summary>
-    private readonly ref struct GradientTarget<T>
+    private readonly ref struct GradientTarget<T>(Span<T> gradient, ReadOnlySpan<T> prior, T invM, T scale)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public GradientTarget(Span<T> gradient, ReadOnlySpan<T> prior, T invM, T scale)
-        {
-            HasTarget = true;
-            Gradient = gradient;
-            Prior = prior;
-            InvM = invM;
-            Scale = scale;
-        }
+        /// <summary>False for <c>default</c> (no gradient), which means: the products go into Delta.</summary>
+        public bool HasTarget => !Gradient.IsEmpty;
 
-        /// <summary>Set by the constructor; false for <c>default</c>, which means: the products go into Delta.</summary>
-        public bool HasTarget { get; }
-
-        public Span<T> Gradient { get; }
+        public Span<T> Gradient { get; } = gradient;
 
         /// <summary>The earlier row blocks' Delta, or empty when this block is the only one.</summary>
-        public ReadOnlySpan<T> Prior { get; }
+        public ReadOnlySpan<T> Prior { get; } = prior;
 
-        public T InvM { get; }
+        public T InvM { get; } = invM;
 
-        public T Scale { get; }
+        public T Scale { get; } = scale;
     }
 }
