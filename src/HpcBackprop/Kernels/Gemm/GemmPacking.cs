@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using HpcBackprop.Kernels.Simd;
 
 namespace HpcBackprop.Kernels.Gemm;
@@ -44,6 +45,60 @@ internal static class GemmPacking
     /// <summary>k steps copied per pass across the slivers when the source is contiguous across them.</summary>
     private const int KChunk = 8;
 
+    // to[0..count) = from[0..count), with whole vectors where they fit: a run that is not a multiple of the
+    // vector ends with one vector that overlaps the last (the same values written twice), and a run shorter
+    // than the vector (an MR = 6 row of op(A) at 256 bits and wider) goes by 16-byte pieces, the last one
+    // overlapping too. Element by element, the 6-element runs of a transposed op(A) took 0.29 ms for a
+    // 1024 x 256 float panel against 0.065 ms for a panel of op(B) the same size.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRun<TOps, TVec, T>(ref T from, ref T to, int count)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = TOps.Count;
+        if (count >= w)
+        {
+            int i = 0;
+            for (; i <= count - w; i += w)
+            {
+                TOps.Store(TOps.Load(in Unsafe.Add(ref from, i)), ref Unsafe.Add(ref to, i));
+            }
+
+            if (i < count)
+            {
+                TOps.Store(TOps.Load(in Unsafe.Add(ref from, count - w)), ref Unsafe.Add(ref to, count - w));
+            }
+
+            return;
+        }
+
+        int bytes = count * Unsafe.SizeOf<T>();
+        if (bytes >= Vector128<byte>.Count)
+        {
+            ref byte source = ref Unsafe.As<T, byte>(ref from);
+            ref byte target = ref Unsafe.As<T, byte>(ref to);
+            int b = 0;
+            for (; b <= bytes - Vector128<byte>.Count; b += Vector128<byte>.Count)
+            {
+                Vector128.LoadUnsafe(ref source, (nuint)b).StoreUnsafe(ref target, (nuint)b);
+            }
+
+            if (b < bytes)
+            {
+                nuint last = (nuint)(bytes - Vector128<byte>.Count);
+                Vector128.LoadUnsafe(ref source, last).StoreUnsafe(ref target, last);
+            }
+
+            return;
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            Unsafe.Add(ref to, i) = Unsafe.Add(ref from, i);
+        }
+    }
+
     // source element (i, p), i across the sliver and p along k, is at source[i * across + p * along].
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static void PackSlivers<TOps, TVec, T>(ref readonly T source, nint across, nint along, int count, int kc, int width, Span<T> packed)
@@ -75,18 +130,7 @@ internal static class GemmPacking
                     ref T dst = ref Unsafe.Add(ref dst0, (nint)s0 * kc);
                     for (int p = p0; p < pEnd; p++)
                     {
-                        ref T from = ref Unsafe.Add(ref sliverSource, p * along);
-                        ref T to = ref Unsafe.Add(ref dst, p * width);
-                        int i = 0;
-                        for (; i <= rows - TOps.Count; i += TOps.Count)
-                        {
-                            TOps.Store(TOps.Load(in Unsafe.Add(ref from, i)), ref Unsafe.Add(ref to, i));
-                        }
-
-                        for (; i < rows; i++)
-                        {
-                            Unsafe.Add(ref to, i) = Unsafe.Add(ref from, i);
-                        }
+                        CopyRun<TOps, TVec, T>(ref Unsafe.Add(ref sliverSource, p * along), ref Unsafe.Add(ref dst, p * width), rows);
                     }
                 }
             }
