@@ -207,6 +207,9 @@ internal static class GemmDriver
             return;
         }
 
+        // A copy the JIT can keep in registers: through the `in` reference it reloaded every field for every
+        // vector, since the stores to C might have changed them.
+        TEpilogue local = epilogue;
         int w = TOps.Count;
         for (int i = 0; i < mr; i++)
         {
@@ -215,13 +218,13 @@ internal static class GemmDriver
             for (; j <= nr - w; j += w)
             {
                 ref T x = ref Unsafe.Add(ref r, j);
-                TOps.Store(epilogue.Apply<TOps, TVec>(TOps.Load(in x), row + i, column + j), ref x);
+                TOps.Store(local.Apply<TOps, TVec>(TOps.Load(in x), row + i, column + j), ref x);
             }
 
             for (; j < nr; j++)
             {
                 ref T x = ref Unsafe.Add(ref r, j);
-                x = epilogue.Apply<OpsScalar<T>, T>(x, row + i, column + j);
+                x = local.Apply<OpsScalar<T>, T>(x, row + i, column + j);
             }
         }
     }
