@@ -7,15 +7,16 @@ namespace HpcBackprop.Engine;
 /// <summary>
 /// The spec's per-example algorithm on the kernels: for each block of examples, the forward GEMVs,
 /// the cost terms, the backward transposed GEMVs and the rank-1 Delta updates. Each Delta entry
-/// receives its per-example terms in example order, so the block size does not change the result;
-/// blocking only means each weight is loaded once per block instead of once per example.
+/// receives its per-example terms in example order, so the block size does not change the gradient (J's
+/// cost terms are summed block by block, so J may differ in its last bits); blocking only means each weight
+/// is loaded once per block instead of once per example.
 /// </summary>
 /// <remarks>
 /// Passes over the weights are what a call costs when they do not fit in L2 (784-256-10's Theta(1) is 804 KB
 /// in float), so the ends of the loop are folded into their neighbours: the first block's forward GEMVs also
 /// sum the squared weights for J, and the last block's outer products are added to Delta on their way into D
 /// (<see cref="RegularizedOuterProduct"/>) instead of through Delta and a separate pass for D. A call of one
-/// block (a request of one to four examples) never touches Delta: the weights are read twice and D written
+/// block (a request of one to eight examples) never touches Delta: the weights are read twice and D written
 /// once. D is bit for bit what the plain loop gives; J's sum of squares is summed in another order.
 /// </remarks>
 internal static class PerExampleEngine

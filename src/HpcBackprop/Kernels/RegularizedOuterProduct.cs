@@ -85,12 +85,16 @@ internal static class RegularizedOuterProduct
                 case 2: Row<TOps, TVec, T, Count2, TDelta>(ref g, ref th, ref prior, rows, columns, ref ds, ref a0, count, i, invM, scale); break;
                 case 3: Row<TOps, TVec, T, Count3, TDelta>(ref g, ref th, ref prior, rows, columns, ref ds, ref a0, count, i, invM, scale); break;
                 case 4: Row<TOps, TVec, T, Count4, TDelta>(ref g, ref th, ref prior, rows, columns, ref ds, ref a0, count, i, invM, scale); break;
+                case 5: Row<TOps, TVec, T, Count5, TDelta>(ref g, ref th, ref prior, rows, columns, ref ds, ref a0, count, i, invM, scale); break;
+                case 6: Row<TOps, TVec, T, Count6, TDelta>(ref g, ref th, ref prior, rows, columns, ref ds, ref a0, count, i, invM, scale); break;
+                case 7: Row<TOps, TVec, T, Count7, TDelta>(ref g, ref th, ref prior, rows, columns, ref ds, ref a0, count, i, invM, scale); break;
+                case 8: Row<TOps, TVec, T, Count8, TDelta>(ref g, ref th, ref prior, rows, columns, ref ds, ref a0, count, i, invM, scale); break;
                 default: Row<TOps, TVec, T, AnyCount, TDelta>(ref g, ref th, ref prior, rows, columns, ref ds, ref a0, count, i, invM, scale); break;
             }
         }
     }
 
-    // Row i of D. Up to four examples (the engine's block) have their d[t, i] broadcast once per row and the
+    // Row i of D. Up to eight examples (the engine's block) have their d[t, i] broadcast once per row and the
     // sum unrolled (TExamples); more take the general loop (AnyCount), in the same order.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static void Row<TOps, TVec, T, TExamples, TDelta>(
@@ -117,11 +121,17 @@ internal static class RegularizedOuterProduct
         gi = bias * invM;
         gi = ref Unsafe.Add(ref gi, 1);                             // D[i, 1]
         ref T a1 = ref Unsafe.Add(ref a, Math.Min(1, count - 1) * n), a2 = ref Unsafe.Add(ref a, Math.Min(2, count - 1) * n);
-        ref T a3 = ref Unsafe.Add(ref a, Math.Min(3, count - 1) * n);
+        ref T a3 = ref Unsafe.Add(ref a, Math.Min(3, count - 1) * n), a4 = ref Unsafe.Add(ref a, Math.Min(4, count - 1) * n);
+        ref T a5 = ref Unsafe.Add(ref a, Math.Min(5, count - 1) * n), a6 = ref Unsafe.Add(ref a, Math.Min(6, count - 1) * n);
+        ref T a7 = ref Unsafe.Add(ref a, Math.Min(7, count - 1) * n);
         TVec d0 = TOps.Create(Unsafe.Add(ref d, i));                // the broadcasts a fixed count uses, once per row
         TVec d1 = fixedCount > 1 ? TOps.Create(Unsafe.Add(ref d, rows + i)) : d0;
         TVec d2 = fixedCount > 2 ? TOps.Create(Unsafe.Add(ref d, (2 * rows) + i)) : d0;
         TVec d3 = fixedCount > 3 ? TOps.Create(Unsafe.Add(ref d, (3 * rows) + i)) : d0;
+        TVec d4 = fixedCount > 4 ? TOps.Create(Unsafe.Add(ref d, (4 * rows) + i)) : d0;
+        TVec d5 = fixedCount > 5 ? TOps.Create(Unsafe.Add(ref d, (5 * rows) + i)) : d0;
+        TVec d6 = fixedCount > 6 ? TOps.Create(Unsafe.Add(ref d, (6 * rows) + i)) : d0;
+        TVec d7 = fixedCount > 7 ? TOps.Create(Unsafe.Add(ref d, (7 * rows) + i)) : d0;
         TVec vInvM = TOps.Create(invM), vScale = TOps.Create(scale);
         int j = 0;
         for (; j <= n - w; j += w)
@@ -140,6 +150,10 @@ internal static class RegularizedOuterProduct
                 sum = fixedCount > 1 ? TOps.MultiplyAdd(d1, TOps.Load(in Unsafe.Add(ref a1, j)), sum) : sum;
                 sum = fixedCount > 2 ? TOps.MultiplyAdd(d2, TOps.Load(in Unsafe.Add(ref a2, j)), sum) : sum;
                 sum = fixedCount > 3 ? TOps.MultiplyAdd(d3, TOps.Load(in Unsafe.Add(ref a3, j)), sum) : sum;
+                sum = fixedCount > 4 ? TOps.MultiplyAdd(d4, TOps.Load(in Unsafe.Add(ref a4, j)), sum) : sum;
+                sum = fixedCount > 5 ? TOps.MultiplyAdd(d5, TOps.Load(in Unsafe.Add(ref a5, j)), sum) : sum;
+                sum = fixedCount > 6 ? TOps.MultiplyAdd(d6, TOps.Load(in Unsafe.Add(ref a6, j)), sum) : sum;
+                sum = fixedCount > 7 ? TOps.MultiplyAdd(d7, TOps.Load(in Unsafe.Add(ref a7, j)), sum) : sum;
             }
 
             TOps.Store(TOps.Add(TOps.Multiply(vInvM, sum), TOps.Multiply(vScale, TOps.Load(in Unsafe.Add(ref ti, j)))), ref Unsafe.Add(ref gi, j));
