@@ -74,7 +74,7 @@ public class ReferenceLargeStepBenchmarks<T> : ReferenceStepBenchmarks<T>
     public override IEnumerable<Workload> Workloads => Workload.All.Where(w => w.IsLarge);
 }
 
-/// <summary>The library's per-example engine (GEMV and rank-1 kernels, 4 examples per pass over the weights), 1 thread.</summary>
+/// <summary>The library's per-example engine (GEMV and rank-1 kernels, 8 examples per pass over the weights), 1 thread.</summary>
 /// <typeparam name="T">float or double.</typeparam>
 [SuiteJob]
 [BenchmarkCategory(Categories.Steps)]

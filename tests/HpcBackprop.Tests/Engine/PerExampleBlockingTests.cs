@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -9,13 +11,15 @@ namespace HpcBackprop.Tests.Engine;
 /// <summary>
 /// The per-example engine's block size (examples served per pass over the weights) does not change the
 /// gradient: each Delta entry receives its per-example terms in example order whatever the blocking, and
-/// the last block's outer product continues that order into D. J's cost terms are summed block by block,
-/// so J may differ, within the rounding of a sum of m K non-negative terms.
+/// the last block's outer product continues that order into D. (The problems here do not saturate a unit:
+/// when e^-z overflows or underflows in one lane, .NET's vector exp evaluates the whole vector with the scalar
+/// exp, and which activations share a vector depends on the block size.) J may differ: its cost terms are
+/// summed block by block, and which of them take the scalar tail of the vectorized sum depends on the block.
 /// </summary>
 [Trait("Category", "Simd")]
 public class PerExampleBlockingTests
 {
-    private static readonly int[] BlockSizes = [1, 2, 3, 4, 5, 7, 8, 9, 16];
+    private static readonly int[] BlockSizes = [.. Enumerable.Range(1, 16)];
 
     [Property(MaxTest = 40, QuietOnSuccess = true)]
     public Property Float_gradient_is_the_same_for_every_block_size(PositiveInt seed) => SameForEveryBlockSize<float>(seed.Get);
@@ -35,18 +39,22 @@ public class PerExampleBlockingTests
         var first = new T[theta.Length];
         T j1 = PerExampleEngine.CostAndGradient(new Workspace<T>(p.Layout, 1), theta, x, y, lambda, first);
 
-        // Two sums of the same m K non-negative cost terms, each within gamma(m K) of the exact sum, then
-        // the division by m and the regularization term added the same way: gamma(m K + 2) each.
+        // Two sums of m K non-negative cost terms, each within gamma(m K + 2) of the exact sum of its terms
+        // (with the division by m and the regularization term, added the same way). Each term is a softplus,
+        // evaluated by the vector or the scalar exp and log depending on where it falls in its block: 4u each,
+        // as the sigmoid tests allow for exp, so the two evaluations of a term differ by at most 2 (4u + 4u).
+        // J bounds the scaled sum of the terms, so both allowances are relative to J.
         double u = Numerics.UnitRoundoff<T>();
         int n = (p.M * p.Layout.OutputSize) + 2;
-        double jTolerance = 2 * (n * u / (1 - (n * u))) * Math.Abs(double.CreateChecked(j1));
+        double jTolerance = ((2 * (n * u / (1 - (n * u)))) + (16 * u)) * Math.Abs(double.CreateChecked(j1));
         foreach (int b in BlockSizes)
         {
             var gradient = new T[theta.Length];
             T j = PerExampleEngine.CostAndGradient(new Workspace<T>(p.Layout, b), theta, x, y, lambda, gradient);
-            if (!gradient.AsSpan().SequenceEqual(first))
+            // Bit for bit: compared as bytes, so -0 against +0 or one NaN against another would count.
+            if (!MemoryMarshal.AsBytes(gradient.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(first.AsSpan())))
             {
-                int at = gradient.AsSpan().CommonPrefixLength(first);
+                int at = MemoryMarshal.AsBytes(gradient.AsSpan()).CommonPrefixLength(MemoryMarshal.AsBytes(first.AsSpan())) / Unsafe.SizeOf<T>();
                 return false.Label($"{p}: block {b} gives D[{at}] = {gradient[at]}, block 1 {first[at]}");
             }
 

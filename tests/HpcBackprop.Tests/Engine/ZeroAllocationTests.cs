@@ -67,9 +67,10 @@ public class ZeroAllocationTests
             Backpropagation.CostAndGradient<T>(layout, theta, x, targets, lambda, gradient);
             Backpropagation.Cost<T>(layout, theta, x, labels, lambda);
 
-            // One example and three: one block, the route that writes D without Delta.
+            // One example, three and eight: one block, the route that writes D without Delta.
             Backpropagation.CostAndGradient<T>(layout, theta, x.AsSpan(0, layout.InputSize), labels.AsSpan(0, 1), lambda, gradient);
             Backpropagation.CostAndGradient<T>(layout, theta, x.AsSpan(0, 3 * layout.InputSize), targets.AsSpan(0, 3 * layout.OutputSize), lambda, gradient);
+            Backpropagation.CostAndGradient<T>(layout, theta, x.AsSpan(0, 8 * layout.InputSize), labels.AsSpan(0, 8), lambda, gradient);
             Backpropagation.Cost<T>(layout, theta, x.AsSpan(0, layout.InputSize), labels.AsSpan(0, 1), lambda);
             Backpropagation.Forward<T>(layout, theta, x, outputs);
             Backpropagation.Forward<T>(layout, theta, x.AsSpan(0, layout.InputSize), outputs.AsSpan(0, layout.OutputSize));

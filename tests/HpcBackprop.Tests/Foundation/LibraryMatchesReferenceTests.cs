@@ -36,13 +36,13 @@ public class LibraryMatchesReferenceTests
     [Property(MaxTest = 60, QuietOnSuccess = true)]
     public Property Per_example_engine_float(PositiveInt seed) => Compare<float>(Problem.Create(seed.Get, maxM: 70), useTargets: seed.Get % 2 == 0, PerExample);
 
-    // m <= 4 is one block of the per-example engine, which writes D straight from the block (no Delta) and
+    // m <= 8 (Workspace.DefaultBlockSize) is one block of the per-example engine, which writes D straight from the block (no Delta) and
     // takes J's sum of squares from the forward GEMVs: its own route, so its own properties.
     [Property(MaxTest = 60, QuietOnSuccess = true)]
-    public Property One_block_per_example_double(PositiveInt seed) => Compare<double>(Problem.Create(seed.Get, maxSize: 40, maxM: 4), useTargets: seed.Get % 2 == 0, PerExample);
+    public Property One_block_per_example_double(PositiveInt seed) => Compare<double>(Problem.Create(seed.Get, maxSize: 40, maxM: HpcBackprop.Engine.Workspace<double>.DefaultBlockSize), useTargets: seed.Get % 2 == 0, PerExample);
 
     [Property(MaxTest = 60, QuietOnSuccess = true)]
-    public Property One_block_per_example_float(PositiveInt seed) => Compare<float>(Problem.Create(seed.Get, maxSize: 40, maxM: 4), useTargets: seed.Get % 2 == 0, PerExample);
+    public Property One_block_per_example_float(PositiveInt seed) => Compare<float>(Problem.Create(seed.Get, maxSize: 40, maxM: HpcBackprop.Engine.Workspace<float>.DefaultBlockSize), useTargets: seed.Get % 2 == 0, PerExample);
 
     // Several row blocks of narrow layers: the batched engine shares out the row blocks (its
     // row-block-parallel mode), each chunk with its own Delta, added up at the end.

@@ -10,6 +10,11 @@ namespace HpcBackprop.Kernels.Gemm;
 /// row and one element at a time (<typeparamref name="T"/> itself, through <see cref="OpsScalar{T}"/>)
 /// for the rest, so it never reads or writes past C's edge.
 /// </summary>
+/// <remarks>
+/// The driver applies a copy of the epilogue to each tile (so the JIT can keep its fields in registers):
+/// an implementation reports through references it holds (as <see cref="SigmoidEpilogue{T}"/> does with its
+/// flag), never by changing its own fields, which the copy would lose.
+/// </remarks>
 internal interface IGemmEpilogue<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
