@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace HpcBackprop.Engine;
 
 /// <summary>A unit of parallel work: items 0..count-1, each independent of which thread runs it.</summary>
@@ -9,24 +11,41 @@ internal interface IParallelWork
 /// <summary>
 /// Persistent worker threads that run the items of an <see cref="IParallelWork"/> together with the
 /// calling thread. No Task, closure or delegate per call: the work object is preallocated by its
-/// caller, and waking, counting and waiting use a semaphore, an interlocked counter and a reset event,
-/// none of which allocates once warm. Items are handed out dynamically, so which thread runs an item
-/// varies; results stay bitwise identical as long as each item owns its outputs (the batched engine
-/// splits work by output blocks).
+/// caller, and opening a call, joining it and waiting use interlocked counters and monitors, none of
+/// which allocates once warm. Items are handed out dynamically, so which thread runs an item varies;
+/// results stay bitwise identical as long as each item owns its outputs (the batched engine splits
+/// work by output blocks).
 /// </summary>
+/// <remarks>
+/// A call is open from when the caller publishes it (a new <c>_generation</c>) until the caller has
+/// drained the items itself (<c>_closed</c>); workers join only while it is open, and the caller waits
+/// only for the workers that joined. So a worker the host is slow to schedule never holds the caller
+/// up: on this shared 2-vCPU VM a sleeping vCPU took up to milliseconds to wake, and the caller used to
+/// wait for it after finishing every item alone. After a call a worker spins for <see cref="SpinTicks"/>
+/// before it sleeps, as OpenMP runtimes do, so that the next product of the same training step (the
+/// serial work between two products is tens of microseconds to about a millisecond) finds it running.
+/// </remarks>
 internal sealed class WorkerTeam : IDisposable
 {
+    /// <summary>How long a worker spins for the next call before it blocks: 1 ms.</summary>
+    public static readonly long SpinTicks = Stopwatch.Frequency / 1000;
+
     private static WorkerTeam? s_shared;
     private static readonly Lock SharedGate = new();
 
     private readonly Thread[] _threads;
-    private readonly SemaphoreSlim _wake = new(0);
-    private readonly object _finishedGate = new(); // a monitor: Lock has no Wait/Pulse
+    private readonly object _sleepGate = new();    // monitors: Lock has no Wait/Pulse
+    private readonly object _finishedGate = new();
     private readonly Lock _runGate = new();
     private IParallelWork? _work;
     private int _itemCount;
     private int _nextItem;
-    private int _participants;      // workers still running the current call
+    private int _generation;        // the latest call; workers join it while it is not _closed
+    private int _closed;            // the latest call no longer open to workers
+    private int _slots;             // workers the open call still admits (its degree of parallelism - 1)
+    private int _active;            // workers that have entered a call and not yet left it
+    private int _sleepers;          // workers blocked on _sleepGate
+    private int _callerWaiting;     // 1 while the caller blocks on _finishedGate
     private Exception? _failure;
     private volatile bool _disposed;
 
@@ -40,7 +59,7 @@ internal sealed class WorkerTeam : IDisposable
         }
     }
 
-    /// <summary>The process-wide team: one worker per core besides the caller's.</summary>
+    /// <summary>The process-wide team: one worker per logical core beyond the caller's.</summary>
     public static WorkerTeam Shared
     {
         get
@@ -57,13 +76,12 @@ internal sealed class WorkerTeam : IDisposable
         }
     }
 
-    /// <summary>Worker threads (the caller is one more).</summary>
     public int WorkerCount => _threads.Length;
 
     /// <summary>
-    /// Runs items 0..<paramref name="itemCount"/>-1 on the caller and up to
-    /// <paramref name="maxDegreeOfParallelism"/> - 1 workers, and returns when all are done. If another
-    /// caller holds the team, this call runs all items on its own thread: the same results, only slower.
+    /// Runs items 0..<paramref name="itemCount"/>-1 of <paramref name="work"/> on the calling thread and up to
+    /// <paramref name="maxDegreeOfParallelism"/> - 1 workers, and returns when all have run. If the team is busy
+    /// with another caller, the items run on the calling thread alone. A failing item's exception is rethrown.
     /// </summary>
     public void Run(IParallelWork work, int itemCount, int maxDegreeOfParallelism)
     {
@@ -84,11 +102,20 @@ internal sealed class WorkerTeam : IDisposable
             _itemCount = itemCount;
             _nextItem = 0;
             _failure = null;
-            _participants = helpers;
-            _wake.Release(helpers);
+            _slots = helpers;
+            int call = _generation + 1;
+            Interlocked.Exchange(ref _generation, call); // open; a full fence, so the fields above are seen first
+            if (Volatile.Read(ref _sleepers) > 0)
+            {
+                lock (_sleepGate)
+                {
+                    Monitor.PulseAll(_sleepGate);
+                }
+            }
+
             try
             {
-                Drain();
+                Drain(work);
             }
             catch
             {
@@ -97,8 +124,9 @@ internal sealed class WorkerTeam : IDisposable
             }
             finally
             {
-                // Even when the caller's share throws, the workers still hold the work: wait for them.
-                WaitForWorkers();
+                // Even when the caller's share throws, workers that joined still hold the work: wait for them.
+                Interlocked.Exchange(ref _closed, call);
+                WaitForActiveWorkers();
                 _work = null;
             }
 
@@ -116,31 +144,40 @@ internal sealed class WorkerTeam : IDisposable
     public void Dispose()
     {
         _disposed = true;
-        _wake.Release(_threads.Length);
+        lock (_sleepGate)
+        {
+            Monitor.PulseAll(_sleepGate);
+        }
     }
 
-    // Workers usually finish within microseconds of the caller: spin briefly, then block on a monitor
-    // (whose per-thread wait event is created once per thread, so a warm wait allocates nothing).
-    private void WaitForWorkers()
+    // Workers that joined usually finish within microseconds of the caller: spin briefly, then block.
+    private void WaitForActiveWorkers()
     {
         var spinner = default(SpinWait);
-        while (Volatile.Read(ref _participants) > 0 && !spinner.NextSpinWillYield)
+        while (Volatile.Read(ref _active) > 0 && !spinner.NextSpinWillYield)
         {
             spinner.SpinOnce();
         }
 
+        if (Volatile.Read(ref _active) == 0)
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _callerWaiting, 1);
         lock (_finishedGate)
         {
-            while (Volatile.Read(ref _participants) > 0)
+            while (Volatile.Read(ref _active) > 0)
             {
                 Monitor.Wait(_finishedGate);
             }
         }
+
+        Volatile.Write(ref _callerWaiting, 0);
     }
 
-    private void Drain()
+    private void Drain(IParallelWork work)
     {
-        IParallelWork work = _work!;
         int i;
         while ((i = Interlocked.Increment(ref _nextItem) - 1) < _itemCount)
         {
@@ -150,32 +187,96 @@ internal sealed class WorkerTeam : IDisposable
 
     private void WorkerLoop()
     {
+        int seen = 0;
         while (true)
         {
-            _wake.Wait();
-            if (_disposed)
+            int call = WaitForCall(seen);
+            if (call == seen)
             {
-                return;
+                return; // disposed
             }
 
-            try
+            seen = call;
+
+            // Counted first, so a caller closing the call now waits for this worker; then joined only if the call
+            // is still the open one and admits another worker. _work is read only after that.
+            Interlocked.Increment(ref _active);
+            if (Volatile.Read(ref _generation) == call && Volatile.Read(ref _closed) != call && Interlocked.Decrement(ref _slots) >= 0)
             {
-                Drain();
-            }
+                try
+                {
+                    Drain(_work!);
+                }
 #pragma warning disable CA1031 // A worker must report any failure to the caller rather than die.
-            catch (Exception e)
+                catch (Exception e)
 #pragma warning restore CA1031
-            {
-                Interlocked.CompareExchange(ref _failure, e, null);
-                Volatile.Write(ref _nextItem, int.MaxValue / 2); // stop handing out items
+                {
+                    Interlocked.CompareExchange(ref _failure, e, null);
+                    Volatile.Write(ref _nextItem, int.MaxValue / 2); // stop handing out items
+                }
             }
 
-            if (Interlocked.Decrement(ref _participants) == 0)
+            if (Interlocked.Decrement(ref _active) == 0 && Volatile.Read(ref _callerWaiting) != 0)
             {
                 lock (_finishedGate)
                 {
                     Monitor.PulseAll(_finishedGate);
                 }
+            }
+        }
+    }
+
+    // The next call after `seen`, spinning for SpinTicks and then blocking; `seen` itself once disposed.
+    private int WaitForCall(int seen)
+    {
+        long deadline = Stopwatch.GetTimestamp() + SpinTicks;
+        while (true)
+        {
+            if (_disposed)
+            {
+                return seen;
+            }
+
+            int call = Volatile.Read(ref _generation);
+            if (call != seen)
+            {
+                return call;
+            }
+
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                break;
+            }
+
+            Thread.SpinWait(16);
+        }
+
+        lock (_sleepGate)
+        {
+            // Counted before the generation is read again (a full fence): a caller that opens a call after this
+            // sees the sleeper and pulses; one that opened before it is seen here.
+            Interlocked.Increment(ref _sleepers);
+            try
+            {
+                while (true)
+                {
+                    if (_disposed)
+                    {
+                        return seen;
+                    }
+
+                    int call = Volatile.Read(ref _generation);
+                    if (call != seen)
+                    {
+                        return call;
+                    }
+
+                    Monitor.Wait(_sleepGate);
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _sleepers);
             }
         }
     }

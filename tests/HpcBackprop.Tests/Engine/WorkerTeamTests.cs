@@ -37,6 +37,46 @@ public class WorkerTeamTests
         }
     }
 
+    /// <summary>
+    /// Calls back to back (workers still spinning from the last call, or joining it late), calls after the
+    /// workers went to sleep, and items slow enough that workers are inside a call when it closes: each call
+    /// runs each of its items exactly once, and a call returns only when its items are done.
+    /// </summary>
+    [Fact]
+    public void Calls_back_to_back_and_after_the_workers_slept_run_every_item_once()
+    {
+        using var team = new WorkerTeam(2);
+        for (int rep = 0; rep < 3000; rep++)
+        {
+            int items = 1 + (rep % 9);
+            var work = new CountingWork(items);
+            team.Run(work, items, 1 + (rep % 4));
+            Assert.All(work.Hits, h => Assert.Equal(1, h));
+            if (rep % 500 == 499)
+            {
+                Thread.Sleep(2 * (int)Math.Max(1, WorkerTeam.SpinTicks * 1000 / System.Diagnostics.Stopwatch.Frequency)); // the workers block
+            }
+        }
+
+        for (int rep = 0; rep < 20; rep++)
+        {
+            var slow = new SlowWork(6);
+            team.Run(slow, 6, 3);
+            Assert.All(slow.Hits, h => Assert.Equal(1, h));
+        }
+    }
+
+    private sealed class SlowWork(int count) : IParallelWork
+    {
+        public int[] Hits { get; } = new int[count];
+
+        public void Execute(int item)
+        {
+            Thread.SpinWait(20_000);
+            Interlocked.Increment(ref Hits[item]);
+        }
+    }
+
     [Fact]
     public void A_failing_item_surfaces_to_the_caller_and_the_team_stays_usable()
     {
