@@ -119,7 +119,7 @@ public sealed class BackpropagationWorkspace<T> : IDisposable
 
     private T Run(Workspace<T> ws, ReadOnlySpan<T> parameters, ReadOnlySpan<T> features, Supervision<T> y, T lambda, Span<T> gradient)
     {
-        if (EngineDispatch.UseBatched(_options, y.Count))
+        if (EngineDispatch.UseBatched(_options, Layout, y.Count))
         {
             _batched ??= new BatchedWorkspace<T>(Layout);
             return BatchedEngine.CostAndGradient(_batched, parameters, features, y, lambda, gradient, _options.MaxDegreeOfParallelism);
