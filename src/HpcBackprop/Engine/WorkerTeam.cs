@@ -21,9 +21,11 @@ internal interface IParallelWork
 /// drained the items itself (<c>_closed</c>); workers join only while it is open, and the caller waits
 /// only for the workers that joined. So a worker the host is slow to schedule never holds the caller
 /// up: on this shared 2-vCPU VM a sleeping vCPU took up to milliseconds to wake, and the caller used to
-/// wait for it after finishing every item alone. After a call a worker spins for <see cref="SpinTicks"/>
+/// wait for it after finishing every item alone. After a call, a worker spins for <see cref="SpinTicks"/>
 /// before it sleeps, as OpenMP runtimes do, so that the next product of the same training step (the
-/// serial work between two products is tens of microseconds to about a millisecond) finds it running.
+/// serial work between two products is tens of microseconds to about a millisecond) finds it running;
+/// but a call wakes only as many sleepers as it admits, and a worker it had no room for sleeps at once,
+/// so on a machine with many cores a 2-thread call does not keep the whole team spinning.
 /// </remarks>
 internal sealed class WorkerTeam : IDisposable
 {
@@ -107,9 +109,13 @@ internal sealed class WorkerTeam : IDisposable
             Interlocked.Exchange(ref _generation, call); // open; a full fence, so the fields above are seen first
             if (Volatile.Read(ref _sleepers) > 0)
             {
+                // Wake as many sleepers as the call admits (Pulse wakes one; extra pulses find no one).
                 lock (_sleepGate)
                 {
-                    Monitor.PulseAll(_sleepGate);
+                    for (int i = 0; i < helpers; i++)
+                    {
+                        Monitor.Pulse(_sleepGate);
+                    }
                 }
             }
 
@@ -144,6 +150,7 @@ internal sealed class WorkerTeam : IDisposable
     public void Dispose()
     {
         _disposed = true;
+        // PulseAll, not one pulse per worker: every sleeper must see _disposed.
         lock (_sleepGate)
         {
             Monitor.PulseAll(_sleepGate);
@@ -188,20 +195,30 @@ internal sealed class WorkerTeam : IDisposable
     private void WorkerLoop()
     {
         int seen = 0;
+        bool spin = false;
         while (true)
         {
-            int call = WaitForCall(seen);
+            // A worker spins for the next call unless the last one it saw had no room for it: on a machine with
+            // many cores, the workers a call does not admit go back to sleep instead of spinning through every
+            // call. (One that arrived after the call closed is needed, only late: it spins.)
+            int call = WaitForCall(seen, spin);
             if (call == seen)
             {
                 return; // disposed
             }
 
             seen = call;
+            spin = true;
 
             // Counted first, so a caller closing the call now waits for this worker; then joined only if the call
             // is still the open one and admits another worker. _work is read only after that.
             Interlocked.Increment(ref _active);
-            if (Volatile.Read(ref _generation) == call && Volatile.Read(ref _closed) != call && Interlocked.Decrement(ref _slots) >= 0)
+            bool open = Volatile.Read(ref _generation) == call && Volatile.Read(ref _closed) != call;
+            if (open && Interlocked.Decrement(ref _slots) < 0)
+            {
+                spin = false; // no room: this call admits fewer workers than the team has
+            }
+            else if (open)
             {
                 try
                 {
@@ -226,10 +243,10 @@ internal sealed class WorkerTeam : IDisposable
         }
     }
 
-    // The next call after `seen`, spinning for SpinTicks and then blocking; `seen` itself once disposed.
-    private int WaitForCall(int seen)
+    // The next call after `seen`, spinning for SpinTicks (when asked to) and then blocking; `seen` itself once disposed.
+    private int WaitForCall(int seen, bool spin)
     {
-        long deadline = Stopwatch.GetTimestamp() + SpinTicks;
+        long deadline = Stopwatch.GetTimestamp() + (spin ? SpinTicks : 0);
         while (true)
         {
             if (_disposed)
