@@ -19,12 +19,12 @@ internal interface IParallelWork
 /// <remarks>
 /// A call is open from when the caller publishes it (a new <c>_generation</c>) until the caller has
 /// drained the items itself (<c>_closed</c>); workers join only while it is open, and the caller waits
-/// only for the workers that joined. So a worker the host is slow to schedule never holds the caller
-/// up: on this shared 2-vCPU VM a sleeping vCPU took up to milliseconds to wake, and the caller used to
+/// only for the workers that joined. So a worker the host is slow to schedule holds the caller up only
+/// if it is preempted after joining (or, briefly, while it checks in late): on this shared 2-vCPU VM a sleeping vCPU took up to milliseconds to wake, and the caller used to
 /// wait for it after finishing every item alone. After a call, a worker spins for <see cref="SpinTicks"/>
 /// before it sleeps, as OpenMP runtimes do, so that the next product of the same training step (the
 /// serial work between two products is tens of microseconds to about a millisecond) finds it running;
-/// but a call wakes only as many sleepers as it admits, and a worker it had no room for sleeps at once,
+/// but a call pulses at most as many sleepers as it admits, and a worker it had no room for sleeps at once,
 /// so on a machine with many cores a 2-thread call does not keep the whole team spinning.
 /// </remarks>
 internal sealed class WorkerTeam : IDisposable
@@ -83,7 +83,10 @@ internal sealed class WorkerTeam : IDisposable
     /// <summary>
     /// Runs items 0..<paramref name="itemCount"/>-1 of <paramref name="work"/> on the calling thread and up to
     /// <paramref name="maxDegreeOfParallelism"/> - 1 workers, and returns when all have run. If the team is busy
-    /// with another caller, the items run on the calling thread alone. A failing item's exception is rethrown.
+    /// with another caller, the items run on the calling thread alone. A failing item's exception reaches the
+    /// caller: as thrown when the item ran on the calling thread, wrapped in an <see cref="AggregateException"/>
+    /// when it ran on a worker. Not reentrant: an item must not call Run on the same team (the engines pass no
+    /// team to nested work).
     /// </summary>
     public void Run(IParallelWork work, int itemCount, int maxDegreeOfParallelism)
     {

@@ -66,6 +66,47 @@ public class WorkerTeamTests
         }
     }
 
+    /// <summary>
+    /// A worker really takes part, in calls back to back and in calls after it went to sleep: item 0 waits
+    /// (up to 10 s) until item 1 has run, which only another thread can do while item 0's thread waits.
+    /// </summary>
+    [Fact]
+    public void A_worker_joins_calls_back_to_back_and_after_it_slept()
+    {
+        using var team = new WorkerTeam(1);
+        int sleepMs = 2 * (int)Math.Max(1, WorkerTeam.SpinTicks * 1000 / System.Diagnostics.Stopwatch.Frequency);
+        for (int rep = 0; rep < 30; rep++)
+        {
+            var work = new RendezvousWork();
+            team.Run(work, 2, 2);
+            Assert.True(work.Threads[0] != work.Threads[1], $"call {rep}: both items ran on thread {work.Threads[0]}");
+            if (rep % 3 == 2)
+            {
+                Thread.Sleep(sleepMs); // the worker blocks
+            }
+        }
+    }
+
+    private sealed class RendezvousWork : IParallelWork
+    {
+        private int _secondDone;
+
+        public int[] Threads { get; } = new int[2];
+
+        public void Execute(int item)
+        {
+            Threads[item] = Environment.CurrentManagedThreadId;
+            if (item == 0)
+            {
+                SpinWait.SpinUntil(() => Volatile.Read(ref _secondDone) == 1, TimeSpan.FromSeconds(10));
+            }
+            else
+            {
+                Volatile.Write(ref _secondDone, 1);
+            }
+        }
+    }
+
     private sealed class SlowWork(int count) : IParallelWork
     {
         public int[] Hits { get; } = new int[count];
