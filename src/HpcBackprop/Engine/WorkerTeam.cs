@@ -246,19 +246,27 @@ internal sealed class WorkerTeam : IDisposable
         }
     }
 
+    // Whether a worker that last saw call `seen` stops waiting: the team is disposed (call = seen) or a later
+    // call is published (call = it).
+    private bool Arrived(int seen, out int call)
+    {
+        if (_disposed)
+        {
+            call = seen;
+            return true;
+        }
+
+        call = Volatile.Read(ref _generation);
+        return call != seen;
+    }
+
     // The next call after `seen`, spinning for SpinTicks (when asked to) and then blocking; `seen` itself once disposed.
     private int WaitForCall(int seen, bool spin)
     {
         long deadline = Stopwatch.GetTimestamp() + (spin ? SpinTicks : 0);
         while (true)
         {
-            if (_disposed)
-            {
-                return seen;
-            }
-
-            int call = Volatile.Read(ref _generation);
-            if (call != seen)
+            if (Arrived(seen, out int call))
             {
                 return call;
             }
@@ -278,21 +286,13 @@ internal sealed class WorkerTeam : IDisposable
             Interlocked.Increment(ref _sleepers);
             try
             {
-                while (true)
+                int call;
+                while (!Arrived(seen, out call))
                 {
-                    if (_disposed)
-                    {
-                        return seen;
-                    }
-
-                    int call = Volatile.Read(ref _generation);
-                    if (call != seen)
-                    {
-                        return call;
-                    }
-
                     Monitor.Wait(_sleepGate);
                 }
+
+                return call;
             }
             finally
             {

@@ -4,14 +4,21 @@ namespace HpcBackprop.Tests.Engine;
 
 public class WorkerTeamTests
 {
+    // Twice a worker's spin: long enough that the workers have gone to sleep.
+    private static readonly int SleepPastSpinMs = 2 * (int)Math.Max(1, WorkerTeam.SpinTicks * 1000 / System.Diagnostics.Stopwatch.Frequency);
+
     private sealed class CountingWork(int count) : IParallelWork
     {
         public int[] Hits { get; } = new int[count];
 
         public int? FailAt { get; init; }
 
+        /// <summary>Busy iterations per item, so that items are still running when the caller closes the call.</summary>
+        public int Spin { get; init; }
+
         public void Execute(int item)
         {
+            Thread.SpinWait(Spin);
             if (item == FailAt)
             {
                 throw new InvalidOperationException($"item {item}");
@@ -54,13 +61,13 @@ public class WorkerTeamTests
             Assert.All(work.Hits, h => Assert.Equal(1, h));
             if (rep % 500 == 499)
             {
-                Thread.Sleep(2 * (int)Math.Max(1, WorkerTeam.SpinTicks * 1000 / System.Diagnostics.Stopwatch.Frequency)); // the workers block
+                Thread.Sleep(SleepPastSpinMs); // the workers block
             }
         }
 
         for (int rep = 0; rep < 20; rep++)
         {
-            var slow = new SlowWork(6);
+            var slow = new CountingWork(6) { Spin = 20_000 };
             team.Run(slow, 6, 3);
             Assert.All(slow.Hits, h => Assert.Equal(1, h));
         }
@@ -74,7 +81,6 @@ public class WorkerTeamTests
     public void A_worker_joins_calls_back_to_back_and_after_it_slept()
     {
         using var team = new WorkerTeam(1);
-        int sleepMs = 2 * (int)Math.Max(1, WorkerTeam.SpinTicks * 1000 / System.Diagnostics.Stopwatch.Frequency);
         for (int rep = 0; rep < 30; rep++)
         {
             var work = new RendezvousWork();
@@ -82,7 +88,7 @@ public class WorkerTeamTests
             Assert.True(work.Threads[0] != work.Threads[1], $"call {rep}: both items ran on thread {work.Threads[0]}");
             if (rep % 3 == 2)
             {
-                Thread.Sleep(sleepMs); // the worker blocks
+                Thread.Sleep(SleepPastSpinMs); // the worker blocks
             }
         }
     }
@@ -104,17 +110,6 @@ public class WorkerTeamTests
             {
                 Volatile.Write(ref _secondDone, 1);
             }
-        }
-    }
-
-    private sealed class SlowWork(int count) : IParallelWork
-    {
-        public int[] Hits { get; } = new int[count];
-
-        public void Execute(int item)
-        {
-            Thread.SpinWait(20_000);
-            Interlocked.Increment(ref Hits[item]);
         }
     }
 
