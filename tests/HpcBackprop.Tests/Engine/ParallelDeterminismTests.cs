@@ -79,26 +79,15 @@ public class ParallelDeterminismTests
         float[] x = Numerics.Convert<float>(p.Features);
         var gradient = new float[theta.Length];
         var ws = new BatchedWorkspace<float>(p.Layout);
-        var y = new Supervision<float>(p.Labels, p.Layout.OutputSize);
         foreach (int threads in new[] { 2, 4 })
         {
-            for (int warm = 0; warm < 10; warm++)
-            {
-                BatchedEngine.CostAndGradient(ws, theta, x, y, 0.1f, gradient, threads);
-            }
-
             // The shared team may be held by another test's call (this call then runs its blocks alone and
-            // never waits), so a first-ever monitor wait could still come: a cost paid once per thread,
-            // which a retry separates from a cost paid per call (that one shows every time).
-            long allocated = long.MaxValue;
-            for (int attempt = 0; attempt < 3 && allocated != 0; attempt++)
-            {
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                BatchedEngine.CostAndGradient(ws, theta, x, y, 0.1f, gradient, threads);
-                allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            }
-
-            Assert.Equal(0, allocated);
+            // never waits), so a first-ever monitor wait could still come: a cost paid once per thread, which
+            // the probe's windows separate from a cost paid per call (that one shows in every window).
+            AllocationProbe.AssertWarmCallsAllocateNothing(
+                () => BatchedEngine.CostAndGradient(ws, theta, x, new Supervision<float>(p.Labels, p.Layout.OutputSize), 0.1f, gradient, threads),
+                warmCalls: 10,
+                callsPerWindow: 1);
         }
     }
 

@@ -151,17 +151,6 @@ public class WorkerTeamTests
     {
         using var team = new WorkerTeam(1);
         var work = new CountingWork(8);
-        for (int i = 0; i < 100; i++)
-        {
-            team.Run(work, 8, 2);
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++)
-        {
-            team.Run(work, 8, 2);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        AllocationProbe.AssertWarmCallsAllocateNothing(() => team.Run(work, 8, 2), warmCalls: 100, callsPerWindow: 100);
     }
 }

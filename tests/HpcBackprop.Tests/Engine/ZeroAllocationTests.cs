@@ -53,7 +53,7 @@ public class ZeroAllocationTests
             ws.CostAndGradient(theta, x, labels, lambda, gradient);
         }
 
-        AssertNoAllocation(Calls);
+        AllocationProbe.AssertWarmCallsAllocateNothing(Calls);
     }
 
     private static void StaticEntryPoints<T>(int[] sizes)
@@ -77,7 +77,7 @@ public class ZeroAllocationTests
             Backpropagation.Predict<T>(layout, theta, x, classes);
         }
 
-        AssertNoAllocation(Calls);
+        AllocationProbe.AssertWarmCallsAllocateNothing(Calls);
     }
 
     private static void ExplicitWorkspace<T>(int[] sizes)
@@ -96,25 +96,7 @@ public class ZeroAllocationTests
             ws.Predict(theta, x, classes);
         }
 
-        AssertNoAllocation(Calls);
-    }
-
-    private static void AssertNoAllocation(Action calls)
-    {
-        // Warm up past tiered compilation's first tiers so no JIT work lands in the measured window.
-        for (int i = 0; i < 60; i++)
-        {
-            calls();
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
-        {
-            calls();
-        }
-
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        AllocationProbe.AssertWarmCallsAllocateNothing(Calls);
     }
 
     private static (NetworkLayout, T[], T[], int[], T[], T[], T[], int[]) Make<T>(int[] sizes)

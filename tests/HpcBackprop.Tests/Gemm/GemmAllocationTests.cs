@@ -17,14 +17,7 @@ public class GemmAllocationTests
         var a = new float[61 * 53];
         foreach (GemmPathChoice? path in new GemmPathChoice?[] { null, GemmPathChoice.Packed, new(false, false), new(true, false), new(false, true) })
         {
-            for (int warm = 0; warm < 3; warm++)
-            {
-                Run(g, c, a, path);
-            }
-
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            Run(g, c, a, path);
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            AllocationProbe.AssertWarmCallsAllocateNothing(() => Run(g, c, a, path), warmCalls: 3, callsPerWindow: 1);
         }
 
         static void Run(GemmCase<float> g, float[] c, float[] a, GemmPathChoice? path)
@@ -44,13 +37,9 @@ public class GemmAllocationTests
         float[] x = Numerics.Convert<float>(p.Features);
         var gradient = new float[theta.Length];
         var ws = new BatchedWorkspace<float>(p.Layout, rowBlock: 32);
-        for (int warm = 0; warm < 3; warm++)
-        {
-            BatchedEngine.CostAndGradient(ws, theta, x, new Supervision<float>(p.Labels, p.Layout.OutputSize), 0.1f, gradient);
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        BatchedEngine.CostAndGradient(ws, theta, x, new Supervision<float>(p.Labels, p.Layout.OutputSize), 0.1f, gradient);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        AllocationProbe.AssertWarmCallsAllocateNothing(
+            () => BatchedEngine.CostAndGradient(ws, theta, x, new Supervision<float>(p.Labels, p.Layout.OutputSize), 0.1f, gradient),
+            warmCalls: 3,
+            callsPerWindow: 1);
     }
 }

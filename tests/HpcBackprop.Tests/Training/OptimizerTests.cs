@@ -103,11 +103,20 @@ public class OptimizerTests
         });
 
         optimizer.Minimize(objective, x); // the first call allocates the optimizer's buffers
-        Array.Clear(x);
-        optimizer.Minimize(objective, x);
+
+        // A warm run whose iterations allocate nothing; up to three runs, as AllocationProbe does, so that a
+        // one-off the runtime bills to this thread (a tiering promotion) does not fail it, while an
+        // allocation per iteration shows in every run.
+        long grown = -1;
+        for (int run = 0; run < 3 && grown != 0; run++)
+        {
+            Array.Clear(x);
+            optimizer.Minimize(objective, x);
+            grown = allocated[last] - allocated[1];
+        }
 
         Assert.True(last >= 5, $"{name} stopped after {last} iterations; the test needs several");
-        Assert.Equal(allocated[1], allocated[last]);
+        Assert.Equal(0, grown);
     }
 
     [Fact]
