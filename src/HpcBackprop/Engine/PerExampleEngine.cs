@@ -74,6 +74,12 @@ internal static class PerExampleEngine
                 break;
             }
 
+            // The next block's features come from memory (the 400-25-10 data set is 8 MB): ask for them now,
+            // so they arrive during the outer products instead of stalling the next forward pass. The harness
+            // measured 400-25-10, m = 5000 at 5.81 -> 5.43 ms (min of 6 alternated rounds; median 6.03 -> 5.56).
+            int next = Math.Min(ws.BlockSize, m - start - count);
+            Prefetch.ToL2(features.Slice((start + count) * layout.InputSize, next * layout.InputSize));
+
             // Delta(l) += d(l+1) [1; a(l)]'.
             for (int l = 0; l < lastLayer; l++)
             {
