@@ -65,8 +65,12 @@ public static class Program
             stderr.WriteLine($"See 'hpcbackprop {command.Name} --help'.");
             return 2;
         }
-        catch (Exception e) when (e is DataException or InvalidDataException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is DataException or InvalidDataException or IOException or UnauthorizedAccessException
+            or ArgumentException or ArithmeticException)
         {
+            // ArgumentException and ArithmeticException come from the library on values it rejects (a lambda
+            // that overflows float, a model that overflows on these features, training that diverged): a
+            // message and exit code 1, not a stack trace.
             stderr.WriteLine($"hpcbackprop {command.Name}: error: {e.Message}");
             return 1;
         }

@@ -42,6 +42,14 @@ internal sealed class PredictCommand : Command
             throw new DataException($"{data.Source}: {data.Features} features, but the model {model.Layout} takes {model.Layout.InputSize}.");
         }
 
+        for (int r = 0; data.Labels is { } labels && r < labels.Length; r++)
+        {
+            if (labels[r] >= model.Layout.OutputSize)
+            {
+                throw new DataException($"{data.Source}, line {data.Lines[r]}: label {labels[r]} is not a class of the model {model.Layout} (0..{model.Layout.OutputSize - 1}).");
+            }
+        }
+
         return model.ElementType == ModelElementType.Single
             ? Predict<float>(model, data, outputPath, args.Has("latency"), context)
             : Predict<double>(model, data, outputPath, args.Has("latency"), context);

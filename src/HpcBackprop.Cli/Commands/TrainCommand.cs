@@ -64,6 +64,19 @@ internal sealed class TrainCommand : Command
             throw new DataException($"{data.Source}, line {data.Lines[index]}: label {classes - 1} needs at least {classes} output units, but the layout {layout} has {layout.OutputSize}.");
         }
 
+        int[] perClass = new int[classes];
+        foreach (int label in data.Labels!)
+        {
+            perClass[label]++;
+        }
+
+        int empty = perClass.Count(c => c == 0);
+        if (empty > 0)
+        {
+            // Labels are 0-based class indices: 1-based labels (1..K) leave class 0 without examples.
+            context.Error.WriteLine($"warning: {data.Source}: the labels run 0..{classes - 1}, but {empty} of those {classes} classes have no examples (the first is {Array.IndexOf(perClass, 0)}); labels are 0-based class indices.");
+        }
+
         (int[] trainIndices, int[] testIndices) = data.StratifiedSplit(settings.TestFraction, settings.Seed);
         Dataset train = data.Subset(trainIndices), test = data.Subset(testIndices);
         (double[] offsets, double[] scales) = settings.Custom

@@ -106,7 +106,8 @@ internal sealed class Dataset
                 (members[i], members[j]) = (members[j], members[i]);
             }
 
-            int testCount = members.Length < 2 ? 0 : (int)Math.Round(testFraction * members.Length);
+            // Every class keeps at least one training example, whatever the fraction (round(0.9 x 2) would be 2).
+            int testCount = members.Length < 2 ? 0 : Math.Min((int)Math.Round(testFraction * members.Length), members.Length - 1);
             test.AddRange(members.Take(testCount));
             train.AddRange(members.Skip(testCount));
         }
@@ -129,6 +130,12 @@ internal sealed class Dataset
                 double x = RawFeatures[(r * Features) + c];
                 min = Math.Min(min, x);
                 max = Math.Max(max, x);
+            }
+
+            if (double.IsInfinity(max - min))
+            {
+                throw new DataException(string.Create(CultureInfo.InvariantCulture,
+                    $"{Source}, column {c + 1}: values from {min} to {max} span more than a double can hold, so they cannot be scaled to [0, 1]."));
             }
 
             offsets[c] = min;

@@ -20,7 +20,7 @@ internal static class InputValidation
     public static void CheckLambda<T>(T lambda)
         where T : IFloatingPointIeee754<T>
     {
-        if (!T.IsFinite(lambda) || T.IsNegative(lambda))
+        if (!T.IsFinite(lambda) || lambda < T.Zero) // -0.0 is allowed: it is >= 0
         {
             throw new ArgumentOutOfRangeException(nameof(lambda), lambda,
                 "The regularization strength lambda must be a finite number >= 0.");

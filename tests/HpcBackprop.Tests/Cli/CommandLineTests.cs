@@ -42,6 +42,26 @@ public class CommandLineTests
         Assert.Equal("", output);
     }
 
+    [Theory]
+    [InlineData("-0")]      // -0.0 >= 0: accepted, trains as lambda 0
+    [InlineData("1e-300")]  // a positive double that float rounds to 0
+    public void Lambda_values_that_are_zero_in_the_computing_type_train(string lambda)
+    {
+        (int code, string output, string error) = CliRunner.Run("train", "--precision", "float", "--lambda", lambda, "--iterations", "2");
+        Assert.True(code == 0, error);
+        Assert.Contains("accuracy", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_value_the_library_rejects_is_an_error_message_not_a_crash()
+    {
+        // 1e39 is a valid double but overflows float: the library's ArgumentOutOfRangeException becomes exit 1.
+        (int code, string output, string error) = CliRunner.Run("train", "--precision", "float", "--lambda", "1e39", "--iterations", "2");
+        Assert.Equal(1, code);
+        Assert.Contains("lambda", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Too_few_output_units_for_the_labels_is_a_data_error_naming_the_line()
     {

@@ -42,6 +42,36 @@ public sealed class CsvErrorTests : IDisposable
     }
 
     [Fact]
+    public void A_column_spanning_more_than_a_double_is_a_data_error()
+    {
+        string path = _temp.Write("wide.csv", "-1e308,2,0\n1e308,4,1\n0,5,0\n1,6,1\n");
+        (int code, _, string error) = CliRunner.Run("train", "--data", path, "--test-fraction", "0");
+        Assert.Equal(1, code);
+        Assert.Contains("column 1: values from", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void One_based_labels_train_with_a_warning_about_the_empty_class()
+    {
+        string path = _temp.Write("onebased.csv", "0,1,1\n1,0,2\n0,2,1\n2,0,2\n0,3,1\n3,0,2\n");
+        (int code, string output, string error) = CliRunner.Run("train", "--data", path, "--iterations", "5", "--test-fraction", "0");
+        Assert.True(code == 0, error);
+        Assert.Contains("warning:", error, StringComparison.Ordinal);
+        Assert.Contains("1 of those 3 classes have no examples (the first is 0)", error, StringComparison.Ordinal);
+        Assert.Contains("2-25-3", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_large_test_fraction_still_leaves_every_class_a_training_example()
+    {
+        // round(0.9 x 2) = 2 would move both members of each class to the test set and leave nothing to train on.
+        string path = _temp.Write("pairs.csv", "0,1,0\n0,2,0\n1,0,1\n2,0,1\n");
+        (int code, string output, string error) = CliRunner.Run("train", "--data", path, "--iterations", "5", "--test-fraction", "0.9");
+        Assert.True(code == 0, error);
+        Assert.Contains("accuracy", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_header_only_file_with_header_declared_has_no_data_rows()
     {
         string path = _temp.Write("h.csv", "a,b,label\n");

@@ -117,6 +117,26 @@ public class BadInputTests
     public void Lambda_negative_nan_or_infinite(double lambda) => ExpectRejected<ArgumentOutOfRangeException>(a => a.Lambda = lambda, "lambda", ">= 0");
 
     [Fact]
+    public void Lambda_negative_zero_is_zero()
+    {
+        // -0.0 >= 0: accepted, and J and D are those of +0.0 (both engines, the objective too).
+        var a = new Args();
+        foreach (BackpropagationEngine engine in new[] { BackpropagationEngine.PerExample, BackpropagationEngine.Batched })
+        {
+            var options = new BackpropagationOptions { Engine = engine };
+            double[] plus = new double[26], minus = new double[26];
+            double jPlus = Backpropagation.CostAndGradient<double>(a.Layout, a.Parameters, a.Features, a.Labels, 0.0, plus, options);
+            double jMinus = Backpropagation.CostAndGradient<double>(a.Layout, a.Parameters, a.Features, a.Labels, -0.0, minus, options);
+            Assert.Equal(jPlus, jMinus);
+            Assert.Equal(plus, minus);
+        }
+
+        var objective = new HpcBackprop.Training.NetworkObjective<double>(a.Layout, a.Features, a.Labels, -0.0);
+        var g = new double[26];
+        Assert.Equal(Backpropagation.CostAndGradient<double>(a.Layout, a.Parameters, a.Features, a.Labels, 0.0, new double[26]), objective.Evaluate(a.Parameters, g));
+    }
+
+    [Fact]
     public void No_examples_with_labels()
         => ExpectRejected<ArgumentException>(a => { a.Labels = []; a.Features = []; }, "labels", "m >= 1");
 
