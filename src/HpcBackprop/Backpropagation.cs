@@ -176,14 +176,15 @@ public static class Backpropagation
     /// <param name="features">X, m x s(1) row-major, m at least 1.</param>
     /// <param name="outputs">Receives h, m x K elements.</param>
     /// <exception cref="ArgumentNullException"><paramref name="layout"/> is null.</exception>
-    /// <exception cref="ArgumentException">A span has the wrong length, or a parameter or feature is NaN or infinite.</exception>
+    /// <exception cref="ArgumentException">A span has the wrong length, a parameter or feature is NaN or infinite, or <paramref name="outputs"/> overlaps <paramref name="parameters"/> or <paramref name="features"/>.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
-    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
+    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>; <paramref name="outputs"/> is left as it was.</exception>
     public static void Forward<T>(NetworkLayout layout, ReadOnlySpan<T> parameters, ReadOnlySpan<T> features, Span<T> outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int m = InputValidation.CheckFeaturesForScoring<T>(layout, parameters.Length, features.Length);
         InputValidation.CheckOutputLength(outputs.Length, m, layout.OutputSize, nameof(outputs));
+        InputValidation.CheckOutputsApart<T>(outputs, parameters, features);
         Score(layout, parameters, features, outputs, Span<int>.Empty);
     }
 
@@ -199,7 +200,7 @@ public static class Backpropagation
     /// <exception cref="ArgumentNullException"><paramref name="layout"/> is null.</exception>
     /// <exception cref="ArgumentException">A span has the wrong length, or a parameter or feature is NaN or infinite.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
-    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
+    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>; <paramref name="classes"/> is left as it was.</exception>
     public static void Predict<T>(NetworkLayout layout, ReadOnlySpan<T> parameters, ReadOnlySpan<T> features, Span<int> classes)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

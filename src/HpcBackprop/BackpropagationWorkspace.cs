@@ -89,6 +89,7 @@ public sealed class BackpropagationWorkspace<T> : IDisposable
         Workspace<T> ws = Buffers;
         int m = InputValidation.CheckFeaturesForScoring<T>(Layout, parameters.Length, features.Length);
         InputValidation.CheckOutputLength(outputs.Length, m, Layout.OutputSize, nameof(outputs));
+        InputValidation.CheckOutputsApart<T>(outputs, parameters, features);
         PerExampleEngine.Score(ws, parameters, features, outputs, Span<int>.Empty);
     }
 

@@ -104,6 +104,16 @@ internal static class InputValidation
         }
     }
 
+    /// <summary>Scoring's outputs share no memory with the inputs: they are written block by block while later blocks are still to be read.</summary>
+    public static void CheckOutputsApart<T>(ReadOnlySpan<T> outputs, ReadOnlySpan<T> parameters, ReadOnlySpan<T> features)
+    {
+        if (outputs.Overlaps(parameters) || outputs.Overlaps(features))
+        {
+            throw new ArgumentException(
+                "The outputs must not share memory with the parameters or the features; pass a buffer of their own.", "outputs");
+        }
+    }
+
     /// <summary>m from features alone (scoring): a whole, non-zero number of rows of s(1) values.</summary>
     public static int CheckFeaturesForScoring<T>(NetworkLayout layout, int parameterLength, int featureLength)
     {

@@ -164,10 +164,23 @@ internal static class PerExampleEngine
 
         // Results go out only when they are known to be finite, so bad input leaves the caller's buffers
         // as they were. One block (the latency case) is checked through its pre-activations as it runs;
-        // more examples get one up-front scan of the inputs, cheaper than a second forward pass.
+        // more examples, written block by block, get an up-front scan of the inputs and a bound on every
+        // pre-activation, cheaper than a second forward pass; only when the bound cannot rule out an
+        // overflow (inputs near the type's range) does every block run once unwritten first.
         if (m > ws.BlockSize)
         {
             InputValidation.ThrowIfNonFiniteInput(parameters, features);
+            if (!ForwardBound.CannotOverflow(layout, parameters, features))
+            {
+                for (int start = 0; start < m; start += ws.BlockSize)
+                {
+                    int count = Math.Min(ws.BlockSize, m - start);
+                    if (!Forward(ws, parameters, features.Slice(start * layout.InputSize, count * layout.InputSize), count, squares: false, out _))
+                    {
+                        ThrowOverflow<T>();
+                    }
+                }
+            }
         }
 
         for (int start = 0; start < m; start += ws.BlockSize)
@@ -176,8 +189,7 @@ internal static class PerExampleEngine
             if (!Forward(ws, parameters, features.Slice(start * layout.InputSize, count * layout.InputSize), count, squares: false, out _))
             {
                 InputValidation.ThrowIfNonFiniteInput(parameters, features);
-                throw new ArithmeticException(
-                    $"The forward pass overflowed although every input is finite: the weights or features are too large for {typeof(T).Name}.");
+                ThrowOverflow<T>();
             }
 
             Emit(ws, start, count, outputs, classes);
@@ -208,6 +220,10 @@ internal static class PerExampleEngine
             }
         }
     }
+
+    private static void ThrowOverflow<T>()
+        => throw new ArithmeticException(
+            $"The forward pass overflowed although every input is finite: the weights or features are too large for {typeof(T).Name}.");
 
     /// <summary>
     /// Forward pass of one block: a(l+1) = g(Theta(l) [1; a(l)]), keeping z(L) for the cost. Returns

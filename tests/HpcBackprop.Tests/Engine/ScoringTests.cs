@@ -80,4 +80,61 @@ public class ScoringTests
         Assert.Equal("parameters", e.ParamName);
         Assert.All(outputs, o => Assert.Equal(9.0, o));
     }
+
+    [Theory]
+    [InlineData(9)]    // one example past a block: its second block overflows
+    [InlineData(40)]
+    public void An_overflow_in_a_later_block_leaves_outputs_and_classes_unchanged(int m)
+    {
+        // Float, 3-2: weights 1e30 are fine for small features, but the last example's 1e10 makes z ~ 1e40.
+        var layout = new NetworkLayout(3, 2);
+        float[] theta = [0, 1e30f, 0, 0, 0, 0, 0, 1e-30f];
+        var x = new float[3 * m];
+        x[3 * (m - 1)] = 1e10f;
+        var outputs = Enumerable.Repeat(9f, 2 * m).ToArray();
+        var classes = Enumerable.Repeat(7, m).ToArray();
+
+        Assert.Throws<ArithmeticException>(() => Backpropagation.Forward<float>(layout, theta, x, outputs));
+        Assert.Throws<ArithmeticException>(() => Backpropagation.Predict<float>(layout, theta, x, classes));
+        using var ws = new BackpropagationWorkspace<float>(layout);
+        Assert.Throws<ArithmeticException>(() => ws.Forward(theta, x, outputs));
+        Assert.Throws<ArithmeticException>(() => ws.Predict(theta, x, classes));
+        Assert.All(outputs, o => Assert.Equal(9f, o));
+        Assert.All(classes, c => Assert.Equal(7, c));
+    }
+
+    [Fact]
+    public void Inputs_the_overflow_bound_cannot_clear_still_score_when_nothing_overflows()
+    {
+        // Weights of 1e20 square to inf in float, so the up-front bound gives up; the checked pass finds no overflow.
+        var layout = new NetworkLayout(3, 2);
+        float[] theta = [0, 1e20f, -1e20f, 0, 0.5f, 0, 0, 0];
+        var x = new float[3 * 20];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (i % 5) * 0.25f;
+        }
+
+        var outputs = new float[2 * 20];
+        Backpropagation.Forward<float>(layout, theta, x, outputs);
+        double[] expected = ReferenceBackprop.Forward<double>(layout, Numerics.ToDouble(theta), Numerics.ToDouble(x));
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            Assert.True(Math.Abs(outputs[i] - expected[i]) <= EngineTolerance.For<float>(layout, expected[i]), $"h[{i}] = {outputs[i]}, reference {expected[i]}");
+        }
+    }
+
+    [Fact]
+    public void Outputs_sharing_memory_with_the_inputs_are_rejected()
+    {
+        var layout = new NetworkLayout(2, 2);
+        var buffer = new double[6 + (2 * 20)];   // Theta (6) then 20 examples of 2 features
+        double[] before = (double[])buffer.Clone();
+        var e = Assert.Throws<ArgumentException>(() => Backpropagation.Forward<double>(layout, buffer.AsSpan(0, 6), buffer.AsSpan(6), buffer.AsSpan(6, 40)));
+        Assert.Equal("outputs", e.ParamName);
+        using var ws = new BackpropagationWorkspace<double>(layout);
+        e = Assert.Throws<ArgumentException>(() => ws.Forward(buffer.AsSpan(0, 6), buffer.AsSpan(6), buffer.AsSpan(0, 40)));
+        Assert.Equal("outputs", e.ParamName);
+        Assert.Equal(before, buffer);
+    }
 }

@@ -1,0 +1,52 @@
+using System.Numerics;
+using HpcBackprop.Kernels;
+
+namespace HpcBackprop.Engine;
+
+/// <summary>
+/// Whether a forward pass can be known not to overflow before it runs, so scoring can write its outputs block
+/// by block and still leave them untouched when it throws.
+/// </summary>
+internal static class ForwardBound
+{
+    /// <summary>
+    /// True when no pre-activation of these inputs can overflow <typeparamref name="T"/>: by Cauchy-Schwarz,
+    /// |z_i| &lt;= |Theta[i, 0]| + ||Theta[i, 1:]|| ||a||, where ||a|| &lt;= sqrt(s(1)) max |x| in the first layer and
+    /// &lt;= sqrt(s(l)) after it (sigmoid outputs lie in [0, 1]). The bound is evaluated in double with a factor 2
+    /// to spare for the rounding of the sums. False also when the bound itself overflows (weights beyond the
+    /// square root of the type's range), so false means only "not known": the caller then checks by running the pass.
+    /// </summary>
+    public static bool CannotOverflow<T>(NetworkLayout layout, ReadOnlySpan<T> parameters, ReadOnlySpan<T> features)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double maxX = 0;
+        foreach (T x in features)
+        {
+            maxX = Math.Max(maxX, Math.Abs(double.CreateTruncating(x)));
+        }
+
+        double limit = double.CreateTruncating(MaxValue<T>()) / 2;
+        for (int l = 0; l < layout.ThetaCount; l++)
+        {
+            int rows = layout.ThetaRows(l), columns = layout.ThetaColumns(l);
+            ReadOnlySpan<T> theta = parameters.Slice(layout.ThetaOffset(l), rows * columns);
+            double aNorm = Math.Sqrt(columns - 1) * (l == 0 ? maxX : 1);
+            for (int i = 0; i < rows; i++)
+            {
+                double bias = Math.Abs(double.CreateTruncating(theta[i * columns]));
+                double norm = Math.Sqrt(double.CreateTruncating(SumOfSquares.Compute(theta.Slice((i * columns) + 1, columns - 1))));
+                if (!(bias + (norm * aNorm) <= limit))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    // The largest finite value of T (float or double: the engines' two types).
+    private static T MaxValue<T>()
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => typeof(T) == typeof(float) ? T.CreateTruncating(float.MaxValue) : T.CreateTruncating(double.MaxValue);
+}
