@@ -129,13 +129,33 @@ internal static class WolfeLineSearch
         }
     }
 
-    /// <summary>Evaluates f and the slope g' s at x0 + z s; a non-finite value becomes +infinity ("too far").</summary>
+    /// <summary>
+    /// Evaluates f and the slope g' s at x0 + z s; a non-finite value becomes +infinity ("too far"), and so does a
+    /// step whose point is not finite in T or whose evaluation overflows (the network objective throws
+    /// <see cref="ArithmeticException"/> rather than return an infinite cost), so an extrapolation into overflow
+    /// shrinks the step instead of ending the minimization.
+    /// </summary>
     private static (double Cost, double Slope) Probe<T>(
         IObjective<T> objective, ReadOnlySpan<T> x0, ReadOnlySpan<T> s, double z, Span<T> x, Span<T> g, ref int evaluations)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         VectorMath.AddScaled(x0, z, s, x);
-        double f = double.CreateTruncating(objective.Evaluate(x, g));
+        if (!Kernels.AllFinite.Check<T>(x))
+        {
+            return (double.PositiveInfinity, double.PositiveInfinity);
+        }
+
+        double f;
+        try
+        {
+            f = double.CreateTruncating(objective.Evaluate(x, g));
+        }
+        catch (ArithmeticException)
+        {
+            evaluations++;
+            return (double.PositiveInfinity, double.PositiveInfinity);
+        }
+
         evaluations++;
         double d = VectorMath.Dot<T>(g, s);
         return double.IsFinite(f) && double.IsFinite(d) ? (f, d) : (double.PositiveInfinity, double.PositiveInfinity);

@@ -37,6 +37,20 @@ public class OptimizerTests
     }
 
     [Theory]
+    [InlineData("cg")]
+    [InlineData("lbfgs")]
+    public void A_line_search_step_into_overflow_is_shortened_not_fatal(string name)
+    {
+        // From 0 the minimum is at 10 and the slope nearly constant, so the search extrapolates in growing
+        // steps; a wall at 12 makes the step past it overflow.
+        var objective = new WalledBowl(2, 12);
+        var x = new double[2];
+        Create<double>(name, 50, tolerance: 1e-9).Minimize(objective, x);
+        Assert.True(objective.Overflows > 0, "the search never reached the wall, so this test shows nothing");
+        Assert.All(x, v => Assert.Equal(WalledBowl.Target, v, 1e-5));
+    }
+
+    [Theory]
     [MemberData(nameof(AllOptimizers))]
     public void Every_optimizer_works_in_float(string name)
     {

@@ -101,3 +101,36 @@ internal static class TrainingData
         return (x, y);
     }
 }
+
+/// <summary>
+/// f(x) = sum sqrt(1 + (x_i - Target)^2) (a pseudo-Huber bowl: nearly linear far from its minimum, so a line
+/// search from 0 extrapolates in growing steps) for |x_i| &lt;= wall, and an overflow beyond it, thrown as the
+/// network objective does (ArithmeticException).
+/// </summary>
+internal sealed class WalledBowl(int n, double wall) : IObjective<double>
+{
+    public const double Target = 10;
+
+    public int Dimension => n;
+
+    public int Overflows { get; private set; }
+
+    public double Evaluate(ReadOnlySpan<double> x, Span<double> gradient)
+    {
+        double f = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (Math.Abs(x[i]) > wall)
+            {
+                Overflows++;
+                throw new ArithmeticException("overflow");
+            }
+
+            double r = Math.Sqrt(1 + ((x[i] - Target) * (x[i] - Target)));
+            f += r;
+            gradient[i] = (x[i] - Target) / r;
+        }
+
+        return f;
+    }
+}
