@@ -190,7 +190,9 @@ public static class Backpropagation
 
     /// <summary>
     /// Classifies m examples: writes the index of the largest output for each (a forward pass only;
-    /// nothing is allocated once the pool is warm).
+    /// nothing is allocated once the pool is warm). The largest output is found from the pre-activations
+    /// z(L), whose order is that of h = g(z(L)) but which do not tie where h rounds to 1 (z above about 17
+    /// in float); equal z go to the lowest index.
     /// </summary>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
     /// <param name="layout">The network's layer sizes s(1)..s(L).</param>

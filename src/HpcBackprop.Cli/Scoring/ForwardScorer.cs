@@ -13,21 +13,9 @@ internal sealed class ForwardScorer<T>
 
     public ForwardScorer(NetworkLayout layout) => _workspace = new BackpropagationWorkspace<T>(layout);
 
-    /// <summary>Writes h (K values) for one example and returns the predicted class.</summary>
-    public int Score(ReadOnlySpan<T> parameters, ReadOnlySpan<T> x /* s(1) */, Span<T> outputs /* K */)
-    {
-        _workspace.Forward(parameters, x, outputs);
-        int best = 0;
-        for (int k = 1; k < outputs.Length; k++)
-        {
-            if (outputs[k] > outputs[best])
-            {
-                best = k;
-            }
-        }
-
-        return best;
-    }
+    /// <summary>Writes h (K values) for one example: what the latency measurement times.</summary>
+    public void Score(ReadOnlySpan<T> parameters, ReadOnlySpan<T> x /* s(1) */, Span<T> outputs /* K */)
+        => _workspace.Forward(parameters, x, outputs);
 
     /// <summary>Predicted classes for m examples (m x s(1) features, row-major).</summary>
     public void Predict(ReadOnlySpan<T> parameters, ReadOnlySpan<T> features, Span<int> predictions)
