@@ -88,8 +88,9 @@ internal sealed class Dataset
     }
 
     /// <summary>
-    /// A seeded stratified split: each class is shuffled and its first round(fraction x count) examples go to the
-    /// test set, so both sets keep the class proportions (a class with one example stays in training).
+    /// A seeded stratified split: each class is shuffled and its first min(round(fraction x count), count - 1)
+    /// examples go to the test set, so both sets keep the class proportions and every class keeps at least one
+    /// training example (a class with one example stays in training).
     /// </summary>
     public (int[] Train, int[] Test) StratifiedSplit(double testFraction, ulong seed)
     {
@@ -136,6 +137,12 @@ internal sealed class Dataset
             {
                 throw new DataException(string.Create(CultureInfo.InvariantCulture,
                     $"{Source}, column {c + 1}: values from {min} to {max} span more than a double can hold, so they cannot be scaled to [0, 1]."));
+            }
+
+            if (max > min && double.IsInfinity(1 / (max - min)))
+            {
+                throw new DataException(string.Create(CultureInfo.InvariantCulture,
+                    $"{Source}, column {c + 1}: values from {min} to {max} differ by less than a double can invert, so they cannot be scaled to [0, 1]."));
             }
 
             offsets[c] = min;

@@ -164,21 +164,18 @@ internal static class PerExampleEngine
 
         // Results go out only when they are known to be finite, so bad input leaves the caller's buffers
         // as they were. One block (the latency case) is checked through its pre-activations as it runs;
-        // more examples, written block by block, get an up-front scan of the inputs and a bound on every
-        // pre-activation, cheaper than a second forward pass; only when the bound cannot rule out an
-        // overflow (inputs near the type's range) does every block run once unwritten first.
-        if (m > ws.BlockSize)
+        // more examples, written block by block, get a bound on every pre-activation first (one pass over
+        // the inputs, which also finds a NaN or infinity), cheaper than a second forward pass; only when the
+        // bound cannot rule out an overflow are the inputs checked and every block run once unwritten.
+        if (m > ws.BlockSize && !ForwardBound.CannotOverflow(layout, parameters, features))
         {
             InputValidation.ThrowIfNonFiniteInput(parameters, features);
-            if (!ForwardBound.CannotOverflow(layout, parameters, features))
+            for (int start = 0; start < m; start += ws.BlockSize)
             {
-                for (int start = 0; start < m; start += ws.BlockSize)
+                int count = Math.Min(ws.BlockSize, m - start);
+                if (!Forward(ws, parameters, features.Slice(start * layout.InputSize, count * layout.InputSize), count, squares: false, out _))
                 {
-                    int count = Math.Min(ws.BlockSize, m - start);
-                    if (!Forward(ws, parameters, features.Slice(start * layout.InputSize, count * layout.InputSize), count, squares: false, out _))
-                    {
-                        ThrowOverflow<T>();
-                    }
+                    ThrowOverflow<T>();
                 }
             }
         }

@@ -27,5 +27,7 @@ internal static class Prefetch
         {
             Sse.Prefetch1(start + offset);
         }
+
+        Sse.Prefetch1(start + bytes - 1); // the last line, when the data does not start on a line
     }
 }

@@ -41,13 +41,16 @@ public sealed class CsvErrorTests : IDisposable
         Assert.Equal([path], Directory.GetFiles(_temp.Path));
     }
 
-    [Fact]
-    public void A_column_spanning_more_than_a_double_is_a_data_error()
+    [Theory]
+    [InlineData("-1e308", "1e308", "span more than a double can hold")]   // max - min = inf
+    [InlineData("0", "5e-324", "less than a double can invert")]          // 1 / (max - min) = inf
+    public void A_column_a_double_cannot_scale_is_a_data_error(string low, string high, string expected)
     {
-        string path = _temp.Write("wide.csv", "-1e308,2,0\n1e308,4,1\n0,5,0\n1,6,1\n");
+        string path = _temp.Write("wide.csv", $"{low},2,0\n{high},4,1\n0,5,0\n0,6,1\n");
         (int code, _, string error) = CliRunner.Run("train", "--data", path, "--test-fraction", "0");
         Assert.Equal(1, code);
         Assert.Contains("column 1: values from", error, StringComparison.Ordinal);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
     }
 
     [Fact]

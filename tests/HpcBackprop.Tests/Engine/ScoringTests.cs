@@ -82,15 +82,17 @@ public class ScoringTests
     }
 
     [Theory]
-    [InlineData(9)]    // one example past a block: its second block overflows
-    [InlineData(40)]
-    public void An_overflow_in_a_later_block_leaves_outputs_and_classes_unchanged(int m)
+    [InlineData(9, 1e30f, 1e10f)]    // one example past a block: its second block overflows; 1e30 squares to inf,
+    [InlineData(40, 1e30f, 1e10f)]   // so the bound gives up and the unwritten pass finds the overflow
+    [InlineData(9, 1e15f, 1e25f)]    // squares stay finite: the bound itself must see that 1e15 x 1e25 overflows
+    [InlineData(40, 1e15f, 1e25f)]
+    public void An_overflow_in_a_later_block_leaves_outputs_and_classes_unchanged(int m, float weight, float feature)
     {
-        // Float, 3-2: weights 1e30 are fine for small features, but the last example's 1e10 makes z ~ 1e40.
+        // Float, 3-2: the weight is harmless for zero features, but the last example's feature makes z ~ 1e40.
         var layout = new NetworkLayout(3, 2);
-        float[] theta = [0, 1e30f, 0, 0, 0, 0, 0, 1e-30f];
+        float[] theta = [0, weight, 0, 0, 0, 0, 0, 1e-30f];
         var x = new float[3 * m];
-        x[3 * (m - 1)] = 1e10f;
+        x[3 * (m - 1)] = feature;
         var outputs = Enumerable.Repeat(9f, 2 * m).ToArray();
         var classes = Enumerable.Repeat(7, m).ToArray();
 
@@ -136,5 +138,24 @@ public class ScoringTests
         e = Assert.Throws<ArgumentException>(() => ws.Forward(buffer.AsSpan(0, 6), buffer.AsSpan(6), buffer.AsSpan(0, 40)));
         Assert.Equal("outputs", e.ParamName);
         Assert.Equal(before, buffer);
+    }
+
+    [Fact]
+    public void The_overflow_bound_clears_ordinary_inputs_and_not_overflowing_ones()
+    {
+        // Ordinary inputs must take the fast path (a bound that always gave up would pass every other test).
+        var layout = new NetworkLayout(784, 256, 10);
+        float[] theta = WeightInitializer.Create<float>(layout, 1);
+        var x = Enumerable.Range(0, 784 * 20).Select(i => (i % 17) / 16f).ToArray();
+        Assert.True(HpcBackprop.Engine.ForwardBound.CannotOverflow<float>(layout, theta, x));
+
+        // z = 1e15 x 1e25 overflows float (and the squares, 1e30 and 1e50 in double, stay finite).
+        var small = new NetworkLayout(3, 2);
+        float[] big = [0, 1e15f, 0, 0, 0, 0, 0, 0];
+        float[] features = [1e25f, 0, 0];
+        Assert.False(HpcBackprop.Engine.ForwardBound.CannotOverflow<float>(small, big, features));
+        Assert.True(HpcBackprop.Engine.ForwardBound.CannotOverflow<double>(small, Numerics.ToDouble(big), Numerics.ToDouble(features)));
+        features[1] = float.NaN;
+        Assert.False(HpcBackprop.Engine.ForwardBound.CannotOverflow<float>(small, [0, 1, 0, 0, 0, 0, 0, 0], features));
     }
 }
