@@ -42,7 +42,8 @@ internal sealed class PredictCommand : Command
             throw new DataException($"{data.Source}: {data.Features} features, but the model {model.Layout} takes {model.Layout.InputSize}.");
         }
 
-        for (int r = 0; data.Labels is { } labels && r < labels.Length; r++)
+        int[] labels = data.Labels ?? [];
+        for (int r = 0; r < labels.Length; r++)
         {
             if (labels[r] >= model.Layout.OutputSize)
             {

@@ -62,10 +62,7 @@ public sealed class NetworkObjective<T> : IStochasticObjective<T>
             }
         }
 
-        if (!T.IsFinite(lambda) || lambda < T.Zero) // -0.0 is allowed: it is >= 0
-        {
-            throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "Expected a finite lambda >= 0.");
-        }
+        Engine.InputValidation.CheckLambda(lambda);
 
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         Layout = layout;

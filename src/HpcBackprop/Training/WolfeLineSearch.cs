@@ -146,17 +146,16 @@ internal static class WolfeLineSearch
         }
 
         double f;
+        evaluations++;
         try
         {
             f = double.CreateTruncating(objective.Evaluate(x, g));
         }
         catch (ArithmeticException)
         {
-            evaluations++;
             return (double.PositiveInfinity, double.PositiveInfinity);
         }
 
-        evaluations++;
         double d = VectorMath.Dot<T>(g, s);
         return double.IsFinite(f) && double.IsFinite(d) ? (f, d) : (double.PositiveInfinity, double.PositiveInfinity);
     }

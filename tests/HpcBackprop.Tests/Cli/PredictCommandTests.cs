@@ -138,27 +138,23 @@ public sealed class PredictCommandTests : IClassFixture<PredictCommandTests.Trai
     public void A_label_outside_the_models_classes_is_a_data_error_naming_the_line()
     {
         string row = string.Join(',', Enumerable.Repeat("3", 64));
-        string data = _temp.Write("label10.csv", $"{row},9\n{row},10\n");
-        string output = _temp.File("p.txt");
-
-        (int code, string stdout, string error) = CliRunner.Run("predict", "--model", _trained.ModelPath, "--data", data, "--output", output);
-
-        Assert.Equal(1, code);
-        Assert.Contains("line 2: label 10 is not a class of the model 64-25-10 (0..9)", error, StringComparison.Ordinal);
-        Assert.Equal("", stdout);
-        Assert.False(File.Exists(output));
+        AssertDataErrorWritesNothing($"{row},9\n{row},10\n", "line 2: label 10 is not a class of the model 64-25-10 (0..9)");
     }
 
     [Fact]
     public void Wrong_column_count_is_a_data_error_and_writes_nothing()
+        => AssertDataErrorWritesNothing("1,2,3\n4,5,6\n", "3 columns, but the model 64-25-10 needs 64 features");
+
+    /// <summary>predict on <paramref name="csv"/> exits 1 with <paramref name="expected"/> on stderr, and writes no output file.</summary>
+    private void AssertDataErrorWritesNothing(string csv, string expected)
     {
-        string data = _temp.Write("narrow.csv", "1,2,3\n4,5,6\n");
+        string data = _temp.Write("bad.csv", csv);
         string output = _temp.File("p.txt");
 
         (int code, string stdout, string error) = CliRunner.Run("predict", "--model", _trained.ModelPath, "--data", data, "--output", output);
 
         Assert.Equal(1, code);
-        Assert.Contains("3 columns, but the model 64-25-10 needs 64 features", error, StringComparison.Ordinal);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
         Assert.Equal("", stdout);
         Assert.False(File.Exists(output));
     }
