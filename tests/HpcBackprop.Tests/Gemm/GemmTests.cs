@@ -53,6 +53,8 @@ public abstract class GemmTests<T>
             { (2 * b.MR) + 1, (2 * b.NR) + 1, (2 * b.KC) + 1 }, { b.MC + 1, 3, 5 }, { 3, b.NR * 3, 2 }, { 1, 97, 13 }, { 97, 1, 13 },
             // Short k blocks run their tiles row by row (GemmDriver.ShortK): several rows and columns of tiles, both orders.
             { (3 * b.MR) + 2, (3 * b.NR) + 5, GemmDriver.ShortK }, { (3 * b.MR) + 2, (3 * b.NR) + 5, GemmDriver.ShortK + 1 }, { b.MC + 7, (2 * b.NR) + 1, 3 },
+            // Every height of a bottom-edge tile (the kernel is compiled once per height), across a k block boundary.
+            { (2 * b.MR) + 2, b.NR + 3, b.KC + 1 }, { (2 * b.MR) + 3, (2 * b.NR) - 1, b.KC + 1 }, { (2 * b.MR) + 4, b.NR, b.KC + 1 },
         };
     }
 

@@ -117,10 +117,11 @@ internal static class GemmDriver
                             epilogue.PrefetchTile(row, column, mrHere, nrHere);
                         }
 
-                        if (mrHere == mr && nrHere == nr)
+                        if (nrHere == nr)
                         {
+                            // Whole tiles, and tiles on the bottom edge: only the rows that exist are computed.
                             GemmMicroKernel.Compute<TOps, TVec, T>(
-                                kc, in aSliver, aRowStride, aStep, mr, in bSliver, bStep, ref cTile, ldc, store, in biasHere);
+                                kc, mrHere, in aSliver, aRowStride, aStep, in bSliver, bStep, ref cTile, ldc, store, in biasHere);
                         }
                         else
                         {
@@ -160,8 +161,9 @@ internal static class GemmDriver
     }
 
     /// <summary>
-    /// A partial tile: the kernel runs on a full MR x NR scratch tile that starts as C (or the bias, or
-    /// anything when overwriting), and only the mr x nr entries that exist are copied back.
+    /// A tile on C's right edge (fewer than NR columns): the kernel runs on mr rows of an MR x NR scratch tile
+    /// that starts as C (or the bias, or anything when overwriting), and only the mr x nr entries that exist
+    /// are copied back.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static void EdgeTile<TOps, TVec, T>(
@@ -182,7 +184,7 @@ internal static class GemmDriver
         }
 
         GemmMicroKernel.Compute<TOps, TVec, T>(
-            kc, in a, aRowStride, aStep, mr, in b, bStep,
+            kc, mr, in a, aRowStride, aStep, in b, bStep,
             ref t0, tileColumns, store == TileStore.Overwrite ? TileStore.Overwrite : TileStore.Accumulate, in t0);
 
         for (int i = 0; i < mr; i++)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
@@ -26,18 +27,21 @@ internal static class GemmMicroKernel
     public const int VectorsPerRow = 2;
 
     /// <summary>
-    /// C tile (MR x NR at <paramref name="c"/>, rows <paramref name="ldc"/> apart) = the combination
+    /// C tile (TRows x NR at <paramref name="c"/>, rows <paramref name="ldc"/> apart) = the combination
     /// <paramref name="store"/> of itself and sum over p &lt; kc of op(A)(r, p) op(B)(p, :).
     /// </summary>
     /// <remarks>
+    /// TRows is MR (<see cref="Rows"/>) for a whole tile and the rows that exist for a tile on C's bottom edge,
+    /// so an edge of one row costs one row of work, not MR. The JIT folds the row tests of each instantiation.
+    /// Each entry of C is one chain of fused multiply-adds in k order, whatever TRows: the tile height never
+    /// changes a bit of the result.
     /// Epilogues are applied by the driver to the stored tile (still in L1), not here: inlining a
     /// vector exp twelve times into this method made it large enough to cost the k loop its registers.
     /// </remarks>
     /// <param name="kc">The k extent of this block.</param>
-    /// <param name="a">op(A)(0, 0) of the sliver: element (r, p) at a[r * aRowStride + p * aStep].</param>
+    /// <param name="a">op(A)(0, 0) of the sliver: element (r, p) at a[r * aRowStride + p * aStep], r &lt; TRows.</param>
     /// <param name="aRowStride">Elements between rows of the sliver.</param>
     /// <param name="aStep">Elements between k steps of the sliver.</param>
-    /// <param name="aRows">Rows that exist; rows at or past it read row 0 instead (their results are discarded by the caller).</param>
     /// <param name="b">op(B)(0, 0) of the sliver: row p is NR contiguous elements at b[p * bStep].</param>
     /// <param name="bStep">Elements between k steps of the sliver.</param>
     /// <param name="c">C(0, 0) of the tile.</param>
@@ -46,62 +50,131 @@ internal static class GemmMicroKernel
     /// <param name="bias">NR bias values for <see cref="TileStore.Bias"/> (otherwise not read).</param>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
-    public static void Compute<TOps, TVec, T>(
+    public static void Compute<TOps, TVec, T, TRows>(
         int kc,
-        ref readonly T a, nint aRowStride, nint aStep, int aRows,
+        ref readonly T a, nint aRowStride, nint aStep,
         ref readonly T b, nint bStep,
         ref T c, nint ldc, TileStore store, ref readonly T bias)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TRows : IStaticCount
     {
-        // One base reference per row, so the k loop advances a single offset for all six.
+        // One base reference per row, so the k loop advances a single offset for all of them (rows past TRows
+        // point at row 0, never past the sliver, and are never read).
         ref T a0 = ref Unsafe.AsRef(in a);
-        ref T a1 = ref aRows > 1 ? ref Unsafe.Add(ref a0, aRowStride) : ref a0;
-        ref T a2 = ref aRows > 2 ? ref Unsafe.Add(ref a0, 2 * aRowStride) : ref a0;
-        ref T a3 = ref aRows > 3 ? ref Unsafe.Add(ref a0, 3 * aRowStride) : ref a0;
-        ref T a4 = ref aRows > 4 ? ref Unsafe.Add(ref a0, 4 * aRowStride) : ref a0;
-        ref T a5 = ref aRows > 5 ? ref Unsafe.Add(ref a0, 5 * aRowStride) : ref a0;
+        ref T a1 = ref TRows.Value > 1 ? ref Unsafe.Add(ref a0, aRowStride) : ref a0;
+        ref T a2 = ref TRows.Value > 2 ? ref Unsafe.Add(ref a0, 2 * aRowStride) : ref a0;
+        ref T a3 = ref TRows.Value > 3 ? ref Unsafe.Add(ref a0, 3 * aRowStride) : ref a0;
+        ref T a4 = ref TRows.Value > 4 ? ref Unsafe.Add(ref a0, 4 * aRowStride) : ref a0;
+        ref T a5 = ref TRows.Value > 5 ? ref Unsafe.Add(ref a0, 5 * aRowStride) : ref a0;
         ref T b0 = ref Unsafe.AsRef(in b);
         nint w = TOps.Count;
-        PrefetchTile(ref c, ldc, Rows, VectorsPerRow * w);
+        PrefetchTile(ref c, ldc, TRows.Value, VectorsPerRow * w);
 
         TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero;
         TVec c30 = TOps.Zero, c31 = TOps.Zero, c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
-        nint ao = 0, bo = 0;
-        for (int p = 0; p < kc; p++)
+        // The k loop counts with B's offset alone (no separate p): with six row references, a counter and its
+        // bound the loop needs one register more than x64 has, and the JIT reloaded a row reference from the
+        // stack twice per step.
+        nint ao = 0, bEnd = kc * bStep;
+        for (nint bo = 0; bo < bEnd; bo += bStep)
         {
             TVec bv0 = TOps.Load(in Unsafe.Add(ref b0, bo));
             TVec bv1 = TOps.Load(in Unsafe.Add(ref b0, bo + w));
             TVec x = TOps.Create(Unsafe.Add(ref a0, ao));
             c00 = TOps.MultiplyAdd(x, bv0, c00);
             c01 = TOps.MultiplyAdd(x, bv1, c01);
-            x = TOps.Create(Unsafe.Add(ref a1, ao));
-            c10 = TOps.MultiplyAdd(x, bv0, c10);
-            c11 = TOps.MultiplyAdd(x, bv1, c11);
-            x = TOps.Create(Unsafe.Add(ref a2, ao));
-            c20 = TOps.MultiplyAdd(x, bv0, c20);
-            c21 = TOps.MultiplyAdd(x, bv1, c21);
-            x = TOps.Create(Unsafe.Add(ref a3, ao));
-            c30 = TOps.MultiplyAdd(x, bv0, c30);
-            c31 = TOps.MultiplyAdd(x, bv1, c31);
-            x = TOps.Create(Unsafe.Add(ref a4, ao));
-            c40 = TOps.MultiplyAdd(x, bv0, c40);
-            c41 = TOps.MultiplyAdd(x, bv1, c41);
-            x = TOps.Create(Unsafe.Add(ref a5, ao));
-            c50 = TOps.MultiplyAdd(x, bv0, c50);
-            c51 = TOps.MultiplyAdd(x, bv1, c51);
+            if (TRows.Value > 1)
+            {
+                x = TOps.Create(Unsafe.Add(ref a1, ao));
+                c10 = TOps.MultiplyAdd(x, bv0, c10);
+                c11 = TOps.MultiplyAdd(x, bv1, c11);
+            }
+
+            if (TRows.Value > 2)
+            {
+                x = TOps.Create(Unsafe.Add(ref a2, ao));
+                c20 = TOps.MultiplyAdd(x, bv0, c20);
+                c21 = TOps.MultiplyAdd(x, bv1, c21);
+            }
+
+            if (TRows.Value > 3)
+            {
+                x = TOps.Create(Unsafe.Add(ref a3, ao));
+                c30 = TOps.MultiplyAdd(x, bv0, c30);
+                c31 = TOps.MultiplyAdd(x, bv1, c31);
+            }
+
+            if (TRows.Value > 4)
+            {
+                x = TOps.Create(Unsafe.Add(ref a4, ao));
+                c40 = TOps.MultiplyAdd(x, bv0, c40);
+                c41 = TOps.MultiplyAdd(x, bv1, c41);
+            }
+
+            if (TRows.Value > 5)
+            {
+                x = TOps.Create(Unsafe.Add(ref a5, ao));
+                c50 = TOps.MultiplyAdd(x, bv0, c50);
+                c51 = TOps.MultiplyAdd(x, bv1, c51);
+            }
+
             ao += aStep;
-            bo += bStep;
         }
 
         ref readonly T biasRef = ref bias;
         StoreRow<TOps, TVec, T>(c00, c01, ref c, store, in biasRef);
-        StoreRow<TOps, TVec, T>(c10, c11, ref Unsafe.Add(ref c, ldc), store, in biasRef);
-        StoreRow<TOps, TVec, T>(c20, c21, ref Unsafe.Add(ref c, 2 * ldc), store, in biasRef);
-        StoreRow<TOps, TVec, T>(c30, c31, ref Unsafe.Add(ref c, 3 * ldc), store, in biasRef);
-        StoreRow<TOps, TVec, T>(c40, c41, ref Unsafe.Add(ref c, 4 * ldc), store, in biasRef);
-        StoreRow<TOps, TVec, T>(c50, c51, ref Unsafe.Add(ref c, 5 * ldc), store, in biasRef);
+        if (TRows.Value > 1)
+        {
+            StoreRow<TOps, TVec, T>(c10, c11, ref Unsafe.Add(ref c, ldc), store, in biasRef);
+        }
+
+        if (TRows.Value > 2)
+        {
+            StoreRow<TOps, TVec, T>(c20, c21, ref Unsafe.Add(ref c, 2 * ldc), store, in biasRef);
+        }
+
+        if (TRows.Value > 3)
+        {
+            StoreRow<TOps, TVec, T>(c30, c31, ref Unsafe.Add(ref c, 3 * ldc), store, in biasRef);
+        }
+
+        if (TRows.Value > 4)
+        {
+            StoreRow<TOps, TVec, T>(c40, c41, ref Unsafe.Add(ref c, 4 * ldc), store, in biasRef);
+        }
+
+        if (TRows.Value > 5)
+        {
+            StoreRow<TOps, TVec, T>(c50, c51, ref Unsafe.Add(ref c, 5 * ldc), store, in biasRef);
+        }
+    }
+
+    /// <summary>
+    /// The tile of <see cref="Compute{TOps, TVec, T, TRows}"/> for <paramref name="rows"/> (1 .. MR) rows
+    /// known only at run time: MR for a whole tile, fewer on the bottom edge of C.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
+    public static void Compute<TOps, TVec, T>(
+        int kc, int rows,
+        ref readonly T a, nint aRowStride, nint aStep,
+        ref readonly T b, nint bStep,
+        ref T c, nint ldc, TileStore store, ref readonly T bias)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Debug.Assert(rows is >= 1 and <= Rows, "A tile has 1 to MR rows.");
+        switch (rows)
+        {
+            case 1: Compute<TOps, TVec, T, Count1>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
+            case 2: Compute<TOps, TVec, T, Count2>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
+            case 3: Compute<TOps, TVec, T, Count3>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
+            case 4: Compute<TOps, TVec, T, Count4>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
+            case 5: Compute<TOps, TVec, T, Count5>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
+            default: Compute<TOps, TVec, T, Count6>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
+        }
     }
 
     /// <summary>
