@@ -69,7 +69,7 @@ for (int c = 0; c < cases; c++)
             : Backpropagation.CostAndGradient<float>(layout, thetaF, xF, labels, (float)lambda, gF, options);
         line.Append(e > 0 ? "," : string.Empty).Append('"').Append(engines[e].Name).Append("\":{");
         line.Append("\"J\":").Append(Json(j)).Append(",\"g\":").Append(JsonArray(g));
-        line.Append(",\"J_float\":").Append(Json(jF)).Append(",\"g_float\":").Append(JsonArray(gF)).Append('}');
+        line.Append(",\"J_float\":").Append(Json(jF)).Append(",\"g_float\":").Append(JsonArray(Array.ConvertAll(gF, v => (double)v))).Append('}');
     }
 
     double[] h = new double[m * k];
@@ -97,6 +97,7 @@ static float[] ToFloat(double[] values) => Array.ConvertAll(values, v => (float)
 
 static string Json(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
+// Floats go out widened to double, so the text holds their exact value.
 static string JsonArray<T>(T[] values)
     where T : IFormattable
     => "[" + string.Join(',', values.Select(v => v.ToString(typeof(T) == typeof(int) ? null : "R", CultureInfo.InvariantCulture))) + "]";

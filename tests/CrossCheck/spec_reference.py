@@ -9,14 +9,16 @@ Each case passes when every error is within bound = 8 * n * eps * scale, where e
 of the precision, n the number of rounded operations along the longest chain of a result (the sum of
 every layer's s(l) + 1, plus m for the sums over examples), and scale is |J| for the cost and max |D| for
 the gradient (forward error of recursive summation, gamma_n ~ n eps, with a factor 8 for the products,
-the sigmoid and the float rounding of the inputs). The sums here use math.fsum, so their own error is
-one rounding.
+the sigmoid and the float rounding of the inputs). The dot products and J here use math.fsum (one rounding);
+Delta is summed over the examples in order, like the spec's loop. A NaN or infinite value, a missing
+engine or a vector of the wrong length is a failure, and so is a file with no cases.
 """
 import json
 import math
 import sys
 
 EPS = {"double": 2.0 ** -53, "float": 2.0 ** -24}
+ENGINES = {"per-example", "batched-1", "batched-2", "automatic"}
 
 
 def sigmoid(z):
@@ -69,6 +71,15 @@ def reference(case):
     return cost, grad, h_all
 
 
+def max_difference(library, reference):
+    """The largest |library - reference| over two vectors of the same length; NaN when a value is not finite."""
+    if len(library) != len(reference) or not reference:
+        return math.nan
+    if not all(math.isfinite(v) for v in library):
+        return math.nan
+    return max(abs(p - q) for p, q in zip(library, reference))
+
+
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else "artifacts/crosscheck/cases.jsonl"
     worst, failures, count = {}, [], 0
@@ -79,12 +90,14 @@ def main():
         n = sum(size + 1 for size in case["sizes"]) + case["m"]
         grad_scale = max(max(abs(v) for v in grad), sys.float_info.min)
         checks = []
+        if set(case["runs"]) != ENGINES:
+            failures.append(f"case {number}: engines {sorted(case['runs'])}, expected {sorted(ENGINES)}")
         for engine, run in case["runs"].items():
             for precision, j_key, g_key in (("double", "J", "g"), ("float", "J_float", "g_float")):
                 bound = 8 * n * EPS[precision]
                 checks.append((f"{engine} {precision} J", abs(run[j_key] - cost) / max(abs(cost), sys.float_info.min), bound))
-                checks.append((f"{engine} {precision} D", max(abs(p - q) for p, q in zip(run[g_key], grad)) / grad_scale, bound))
-        checks.append(("forward h", max(abs(p - q) for p, q in zip(case["h"], h)), 8 * n * EPS["double"]))
+                checks.append((f"{engine} {precision} D", max_difference(run[g_key], grad) / grad_scale, bound))
+        checks.append(("forward h", max_difference(case["h"], h), 8 * n * EPS["double"]))
         k_out, mismatched = case["sizes"][-1], 0
         for t in range(case["m"]):
             row = h[t * k_out:(t + 1) * k_out]
@@ -94,15 +107,18 @@ def main():
             mismatched += case["classes"][t] != row.index(ranked[0])
         checks.append(("predict classes", mismatched, 0))
         for name, error, bound in checks:
-            if error > worst.get(name, (-1.0,))[0]:
+            previous = worst.get(name)
+            if previous is None or (not math.isnan(previous[0]) and not error <= previous[0]):  # NaN is the worst
                 worst[name] = (error, number, error / bound if bound else error)
-            if error > bound:
+            if not error <= bound:  # NaN fails
                 failures.append(f"case {number} {case['sizes']} m={case['m']}: {name} error {error:.3e} > bound {bound:.3e}")
     print(f"{count} cases; worst error of each quantity (relative to |J| or max |D|), its case, and error / bound:")
     for name, (error, number, ratio) in sorted(worst.items()):
         print(f"  {name:28} {error:.3e}  case {number:4}  {ratio:.4f}")
     for failure in failures[:20]:
         print("FAIL", failure)
+    if count == 0:
+        failures.append(f"{path} holds no cases")
     print("FAILED" if failures else "PASSED", f"({len(failures)} errors over their bound)")
     return 1 if failures else 0
 

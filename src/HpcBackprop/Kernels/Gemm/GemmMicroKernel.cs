@@ -165,7 +165,6 @@ internal static class GemmMicroKernel
         where TVec : struct
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Debug.Assert(rows is >= 1 and <= Rows, "A tile has 1 to MR rows.");
         switch (rows)
         {
             case 1: Compute<TOps, TVec, T, Count1>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
@@ -173,7 +172,8 @@ internal static class GemmMicroKernel
             case 3: Compute<TOps, TVec, T, Count3>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
             case 4: Compute<TOps, TVec, T, Count4>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
             case 5: Compute<TOps, TVec, T, Count5>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
-            default: Compute<TOps, TVec, T, Count6>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
+            case Rows: Compute<TOps, TVec, T, Count6>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
+            default: throw new UnreachableException($"A tile has 1 to {Rows} rows, not {rows}.");
         }
     }
 

@@ -9,8 +9,10 @@ namespace HpcBackprop.Kernels.Gemm;
 /// <summary>
 /// Copies a block of op(A) or op(B) into the order the micro-kernel reads it: slivers of MR rows
 /// of op(A) (or NR columns of op(B)), each stored k step by k step, so the kernel's loads are
-/// contiguous whatever the operand's orientation. Edges are zero-padded to a full sliver: one
-/// micro-kernel then serves every shape, the padding adding zeros to tile entries that are discarded.
+/// contiguous whatever the operand's orientation. Edges are zero-padded to a full sliver: the kernel
+/// always loads whole NR-wide rows of a B sliver, and the padding adds zeros to tile columns that are
+/// discarded. (It computes only the rows of an A sliver that exist, so A's padding rows are written but
+/// never read; one copy routine serves both.)
 /// </summary>
 /// <remarks>
 /// Packing A and packing B are the same copy seen from two sides: an NR-column sliver of op(B) is an
