@@ -30,4 +30,26 @@ internal static class Prefetch
 
         Sse.Prefetch1(start + bytes - 1); // the last line, when the data does not start on a line
     }
+
+    /// <summary>
+    /// Asks for <paramref name="rows"/> rows of a tile (each <paramref name="rowLength"/> elements, first and last
+    /// cache line) into L1 ahead of their use (prefetcht0). The GEMM micro-kernel asks for its C tile before the k
+    /// loop, so the loads and stores after it hit L1: C rows are a whole leading dimension apart (4 KiB for a
+    /// 1024-wide float layer), and an accumulating tile otherwise waits for six misses. The epilogues ask for the
+    /// tiles of their operands the same way.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void TileToL1<T>(ref readonly T tile, nint ld, int rows, nint rowLength)
+        where T : unmanaged
+    {
+        if (Sse.IsSupported)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                ref T row = ref Unsafe.Add(ref Unsafe.AsRef(in tile), r * ld);
+                Sse.Prefetch0(Unsafe.AsPointer(ref row));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref row, rowLength - 1)));
+            }
+        }
+    }
 }

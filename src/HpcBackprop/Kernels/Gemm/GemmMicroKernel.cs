@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
 using HpcBackprop.Kernels.Simd;
 
 namespace HpcBackprop.Kernels.Gemm;
@@ -70,7 +69,7 @@ internal static class GemmMicroKernel
         ref T a5 = ref TRows.Value > 5 ? ref Unsafe.Add(ref a0, 5 * aRowStride) : ref a0;
         ref T b0 = ref Unsafe.AsRef(in b);
         nint w = TOps.Count;
-        PrefetchTile(ref c, ldc, TRows.Value, VectorsPerRow * w);
+        Prefetch.TileToL1(ref c, ldc, TRows.Value, VectorsPerRow * w);
 
         TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero;
         TVec c30 = TOps.Zero, c31 = TOps.Zero, c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
@@ -174,27 +173,6 @@ internal static class GemmMicroKernel
             case 5: Compute<TOps, TVec, T, Count5>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
             case Rows: Compute<TOps, TVec, T, Count6>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
             default: throw new UnreachableException($"A tile has 1 to {Rows} rows, not {rows}.");
-        }
-    }
-
-    /// <summary>
-    /// Asks for <paramref name="rows"/> rows of a tile (each <paramref name="rowLength"/> elements, first and last
-    /// cache line) ahead of their use. The kernel asks for its C tile before the k loop, so the loads and stores
-    /// after it hit L1: C rows are a whole leading dimension apart (4 KiB for a 1024-wide float layer), and an
-    /// accumulating tile otherwise waits for six misses.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe void PrefetchTile<T>(ref readonly T tile, nint ld, int rows, nint rowLength)
-        where T : unmanaged
-    {
-        if (Sse.IsSupported)
-        {
-            for (int r = 0; r < rows; r++)
-            {
-                ref T row = ref Unsafe.Add(ref Unsafe.AsRef(in tile), r * ld);
-                Sse.Prefetch0(Unsafe.AsPointer(ref row));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref row, rowLength - 1)));
-            }
         }
     }
 

@@ -73,10 +73,10 @@ internal readonly ref struct RegularizedGradientEpilogue<T> : IGemmEpilogue<T>
     public void PrefetchTile(int row, int column, int rows, int columns)
     {
         nint at = ((nint)row * _leadingDimension) + column;
-        GemmMicroKernel.PrefetchTile(in Unsafe.Add(ref MemoryMarshal.GetReference(_theta), at), _leadingDimension, rows, columns);
+        Prefetch.TileToL1(in Unsafe.Add(ref MemoryMarshal.GetReference(_theta), at), _leadingDimension, rows, columns);
         if (!_prior.IsEmpty)
         {
-            GemmMicroKernel.PrefetchTile(in Unsafe.Add(ref MemoryMarshal.GetReference(_prior), at), _leadingDimension, rows, columns);
+            Prefetch.TileToL1(in Unsafe.Add(ref MemoryMarshal.GetReference(_prior), at), _leadingDimension, rows, columns);
         }
     }
 

@@ -36,7 +36,7 @@ internal readonly ref struct SigmoidGradientEpilogue<T> : IGemmEpilogue<T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void PrefetchTile(int row, int column, int rows, int columns)
-        => GemmMicroKernel.PrefetchTile(
+        => Prefetch.TileToL1(
             in Unsafe.Add(ref MemoryMarshal.GetReference(_activations), ((nint)row * _leadingDimension) + column), _leadingDimension, rows, columns);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
