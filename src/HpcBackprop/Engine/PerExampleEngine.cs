@@ -8,8 +8,7 @@ namespace HpcBackprop.Engine;
 /// The spec's per-example algorithm on the kernels: for each block of examples, the forward GEMVs,
 /// the cost terms, the backward transposed GEMVs and the rank-1 Delta updates. Each Delta entry
 /// receives its per-example terms in example order, so the block size does not change the gradient (J's
-/// cost terms are summed block by block, so J may differ in its last bits; and a saturated unit, whose e^-z
-/// overflows or underflows, can move its vector's other activations by an ulp, see <see cref="Sigmoid"/>);
+/// cost terms are summed block by block, so J may differ in its last bits);
 /// blocking only means each weight is loaded once per block instead of once per example.
 /// </summary>
 /// <remarks>

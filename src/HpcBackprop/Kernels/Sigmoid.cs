@@ -10,9 +10,8 @@ internal static class Sigmoid
     /// <summary>a[i] = 1 / (1 + e^-z[i]); <paramref name="a"/> may be <paramref name="z"/> itself (not a shifted overlap).</summary>
     /// <remarks>
     /// Every element goes through the vector exp, spans shorter than a vector included, so its value does not
-    /// depend on the span's length (the number of examples in a block). One exception, from .NET's vector Exp:
-    /// when e^-z overflows or underflows in any lane, the whole vector is evaluated with the scalar exp, which
-    /// can move the other lanes by an ulp.
+    /// depend on the span's length (the number of examples in a block); and <see cref="Exponential"/> computes
+    /// each lane from its own argument alone, saturated ones included.
     /// </remarks>
     public static void Compute<T>(ReadOnlySpan<T> z, Span<T> a)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -48,8 +48,20 @@ internal interface IVectorOps<TVec, T>
 
     static abstract TVec Negate(TVec value);
 
-    /// <summary>e^x per element; overflows to +infinity and underflows to 0 like the scalar function.</summary>
+    /// <summary>e^x per element (<see cref="Exponential"/>); overflows to +infinity and underflows to 0 like the scalar function.</summary>
     static abstract TVec Exp(TVec value);
+
+    /// <summary>value clamped to [min, max] with the hardware's min and max (a NaN lane's result is unspecified).</summary>
+    static abstract TVec Clamp(TVec value, TVec min, TVec max);
+
+    /// <summary>The nearest integer, ties to even.</summary>
+    static abstract TVec RoundToNearest(TVec value);
+
+    /// <summary>
+    /// value x 2^n for integral n in the normal exponent range (-126 .. 127 in float, -1022 .. 1023 in double):
+    /// 2^n is built from its bits, so n outside that range gives garbage.
+    /// </summary>
+    static abstract TVec ScaleByPowerOfTwo(TVec value, TVec n);
 
     /// <summary>The natural logarithm per element.</summary>
     static abstract TVec Log(TVec value);

@@ -54,14 +54,35 @@ internal readonly struct Ops128<T> : IVectorOps<Vector128<T>, T>
     public static Vector128<T> Negate(Vector128<T> value) => -value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<T> Exp(Vector128<T> value)
+    public static Vector128<T> Exp(Vector128<T> value) => Exponential.Compute<Ops128<T>, Vector128<T>, T>(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Clamp(Vector128<T> value, Vector128<T> min, Vector128<T> max) => Vector128.ClampNative(value, min, max);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> RoundToNearest(Vector128<T> value)
     {
         if (typeof(T) == typeof(float))
         {
-            return Vector128.Exp(value.AsSingle()).As<float, T>();
+            return Vector128.Round(value.AsSingle()).As<float, T>();
         }
 
-        return Vector128.Exp(value.AsDouble()).As<double, T>();
+        return Vector128.Round(value.AsDouble()).As<double, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> ScaleByPowerOfTwo(Vector128<T> value, Vector128<T> n)
+    {
+        // n + 1.5 x 2^(mantissa bits) holds n, two's complement, in its low mantissa bits; adding the exponent
+        // bias there and shifting the sum into the exponent field (the rest shifts out) gives 2^n's bits.
+        if (typeof(T) == typeof(float))
+        {
+            Vector128<int> shifted = (n.AsSingle() + Vector128.Create(12582912f)).AsInt32();
+            return (value.AsSingle() * ((shifted + Vector128.Create(127)) << 23).AsSingle()).As<float, T>();
+        }
+
+        Vector128<long> shiftedLong = (n.AsDouble() + Vector128.Create(6755399441055744.0)).AsInt64();
+        return (value.AsDouble() * ((shiftedLong + Vector128.Create(1023L)) << 52).AsDouble()).As<double, T>();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -54,14 +54,35 @@ internal readonly struct Ops256<T> : IVectorOps<Vector256<T>, T>
     public static Vector256<T> Negate(Vector256<T> value) => -value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> Exp(Vector256<T> value)
+    public static Vector256<T> Exp(Vector256<T> value) => Exponential.Compute<Ops256<T>, Vector256<T>, T>(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Clamp(Vector256<T> value, Vector256<T> min, Vector256<T> max) => Vector256.ClampNative(value, min, max);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> RoundToNearest(Vector256<T> value)
     {
         if (typeof(T) == typeof(float))
         {
-            return Vector256.Exp(value.AsSingle()).As<float, T>();
+            return Vector256.Round(value.AsSingle()).As<float, T>();
         }
 
-        return Vector256.Exp(value.AsDouble()).As<double, T>();
+        return Vector256.Round(value.AsDouble()).As<double, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> ScaleByPowerOfTwo(Vector256<T> value, Vector256<T> n)
+    {
+        // n + 1.5 x 2^(mantissa bits) holds n, two's complement, in its low mantissa bits; adding the exponent
+        // bias there and shifting the sum into the exponent field (the rest shifts out) gives 2^n's bits.
+        if (typeof(T) == typeof(float))
+        {
+            Vector256<int> shifted = (n.AsSingle() + Vector256.Create(12582912f)).AsInt32();
+            return (value.AsSingle() * ((shifted + Vector256.Create(127)) << 23).AsSingle()).As<float, T>();
+        }
+
+        Vector256<long> shiftedLong = (n.AsDouble() + Vector256.Create(6755399441055744.0)).AsInt64();
+        return (value.AsDouble() * ((shiftedLong + Vector256.Create(1023L)) << 52).AsDouble()).As<double, T>();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -54,14 +54,35 @@ internal readonly struct Ops512<T> : IVectorOps<Vector512<T>, T>
     public static Vector512<T> Negate(Vector512<T> value) => -value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Exp(Vector512<T> value)
+    public static Vector512<T> Exp(Vector512<T> value) => Exponential.Compute<Ops512<T>, Vector512<T>, T>(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Clamp(Vector512<T> value, Vector512<T> min, Vector512<T> max) => Vector512.ClampNative(value, min, max);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> RoundToNearest(Vector512<T> value)
     {
         if (typeof(T) == typeof(float))
         {
-            return Vector512.Exp(value.AsSingle()).As<float, T>();
+            return Vector512.Round(value.AsSingle()).As<float, T>();
         }
 
-        return Vector512.Exp(value.AsDouble()).As<double, T>();
+        return Vector512.Round(value.AsDouble()).As<double, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> ScaleByPowerOfTwo(Vector512<T> value, Vector512<T> n)
+    {
+        // n + 1.5 x 2^(mantissa bits) holds n, two's complement, in its low mantissa bits; adding the exponent
+        // bias there and shifting the sum into the exponent field (the rest shifts out) gives 2^n's bits.
+        if (typeof(T) == typeof(float))
+        {
+            Vector512<int> shifted = (n.AsSingle() + Vector512.Create(12582912f)).AsInt32();
+            return (value.AsSingle() * ((shifted + Vector512.Create(127)) << 23).AsSingle()).As<float, T>();
+        }
+
+        Vector512<long> shiftedLong = (n.AsDouble() + Vector512.Create(6755399441055744.0)).AsInt64();
+        return (value.AsDouble() * ((shiftedLong + Vector512.Create(1023L)) << 52).AsDouble()).As<double, T>();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -49,7 +49,28 @@ internal readonly struct OpsScalar<T> : IVectorOps<T, T>
     public static T Negate(T value) => -value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Exp(T value) => T.Exp(value);
+    public static T Exp(T value) => Exponential.Compute<OpsScalar<T>, T, T>(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Clamp(T value, T min, T max) => value < min ? min : value > max ? max : value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T RoundToNearest(T value) => T.Round(value);
+
+    // 2^n from its bits, as the vector widths do. (T.ScaleB is a call into CoreLib's precompiled code: in the GEMM's
+    // sigmoid epilogue, whose last columns take this path, the calls made 400-25-10's forward product 1.6x slower.)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T ScaleByPowerOfTwo(T value, T n)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            float power = BitConverter.Int32BitsToSingle(((int)float.CreateTruncating(n) + 127) << 23);
+            return T.CreateTruncating(float.CreateTruncating(value) * power);
+        }
+
+        double powerDouble = BitConverter.Int64BitsToDouble(((long)double.CreateTruncating(n) + 1023) << 52);
+        return T.CreateTruncating(double.CreateTruncating(value) * powerDouble);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Log(T value) => T.Log(value);
