@@ -20,6 +20,24 @@ internal static class Sigmoid
         Elementwise.Map<Operator, T>(default, z, z, a);
     }
 
+    /// <summary>g(z) per lane: the formula the kernel and the GEMM's <see cref="Gemm.SigmoidEpilogue{T}"/> share.</summary>
+    /// <remarks>
+    /// e^-z is taken of max(-z, -80) in float (-700 in double), by the clamp the exp applies to its argument anyway:
+    /// past z = 17.4 (37.5) 1 + e^-z already rounds to 1, so the result is the same, but e^-z stays a normal number.
+    /// Left alone, e^-z of a unit saturated towards 1 is subnormal or underflows, and the processor's slow path for
+    /// those made the float sigmoid 2.5x slower (262144 values of z = 95: 0.57 ms against 0.23 for z = 5 or -95).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec Of<TOps, TVec, T>(TVec z)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        TVec one = TOps.Create(T.One);
+        TVec e = Exponential.OfAtLeast<TOps, TVec, T>(TOps.Negate(z), typeof(T) == typeof(float) ? -80.0 : -700.0);
+        return TOps.Divide(one, TOps.Add(one, e));
+    }
+
     private readonly struct Operator : IElementwiseOperator
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -27,9 +45,6 @@ internal static class Sigmoid
             where TOps : IVectorOps<TVec, T>
             where TVec : struct
             where T : unmanaged, IFloatingPointIeee754<T>
-        {
-            TVec one = TOps.Create(T.One);
-            return TOps.Divide(one, TOps.Add(one, TOps.Exp(TOps.Negate(x))));
-        }
+            => Of<TOps, TVec, T>(x);
     }
 }

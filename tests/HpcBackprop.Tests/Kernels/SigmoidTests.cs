@@ -35,6 +35,21 @@ public abstract class SigmoidTests<T>
         }
     }
 
+    // Every lane of a vector and the tail: NaN stays NaN (the kernel clamps -z before the exp, and the clamp must
+    // not turn a NaN into a number), +-infinity saturate to 1 and 0, and a unit saturated towards 1 gives exactly 1.
+    [Fact]
+    public void NaN_stays_NaN_and_infinities_and_large_arguments_saturate()
+    {
+        T[] z = [T.NaN, T.PositiveInfinity, T.NegativeInfinity, Fp<T>.Of(95), Fp<T>.Of(800), Fp<T>.Of(-800), Fp<T>.Of(1e30), T.NaN, Fp<T>.Of(-1e30), T.NaN, Fp<T>.Of(40)];
+        var a = new T[z.Length];
+        Sigmoid.Compute<T>(z, a);
+        for (int i = 0; i < z.Length; i++)
+        {
+            T expected = T.One / (T.One + T.Exp(-z[i]));
+            Assert.True(a[i].Equals(expected), $"g({z[i]}) = {a[i]}, expected {expected}");
+        }
+    }
+
     [Fact]
     public void Mismatched_lengths_throw_before_writing()
     {

@@ -10,7 +10,7 @@ namespace HpcBackprop.Kernels.Gemm;
 /// whether every z was finite (g would saturate an infinite z to 0 or 1 and hide it), as the
 /// engines' contract requires.
 /// </summary>
-/// <remarks>The same formula as <see cref="Sigmoid"/>, so the fused and the separate forms agree.</remarks>
+/// <remarks>The same function as <see cref="Sigmoid"/> (<see cref="Sigmoid.Of"/>), so the fused and the separate forms agree.</remarks>
 internal readonly ref struct SigmoidEpilogue<T> : IGemmEpilogue<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -30,8 +30,7 @@ internal readonly ref struct SigmoidEpilogue<T> : IGemmEpilogue<T>
             _allFinite = false;
         }
 
-        TVec one = TOps.Create(T.One);
-        return TOps.Divide(one, TOps.Add(one, TOps.Exp(TOps.Negate(value))));
+        return Sigmoid.Of<TOps, TVec, T>(value);
     }
 
     public void CheckShape(int rows, int columns)
