@@ -86,10 +86,7 @@ internal static class Exponential
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         TVec r2 = TOps.Multiply(r, r);
-        TVec p23 = TOps.MultiplyAdd(r, C<TOps, TVec, T>(1.0 / 6), C<TOps, TVec, T>(1.0 / 2));
-        TVec p45 = TOps.MultiplyAdd(r, C<TOps, TVec, T>(1.0 / 120), C<TOps, TVec, T>(1.0 / 24));
-        TVec p67 = TOps.MultiplyAdd(r, C<TOps, TVec, T>(1.0 / 5040), C<TOps, TVec, T>(1.0 / 720));
-        TVec q = TOps.MultiplyAdd(r2, TOps.MultiplyAdd(r2, p67, p45), p23);
+        TVec q = TOps.MultiplyAdd(r2, TOps.MultiplyAdd(r2, Pair<TOps, TVec, T>(r, 6), Pair<TOps, TVec, T>(r, 4)), Pair<TOps, TVec, T>(r, 2));
         return OnePlusROnePlusRQ<TOps, TVec, T>(r, q);
     }
 
@@ -102,18 +99,39 @@ internal static class Exponential
     {
         TVec r2 = TOps.Multiply(r, r);
         TVec r4 = TOps.Multiply(r2, r2);
-        TVec p23 = TOps.MultiplyAdd(r, C<TOps, TVec, T>(1.0 / 6), C<TOps, TVec, T>(1.0 / 2));
-        TVec p45 = TOps.MultiplyAdd(r, C<TOps, TVec, T>(1.0 / 120), C<TOps, TVec, T>(1.0 / 24));
-        TVec p67 = TOps.MultiplyAdd(r, C<TOps, TVec, T>(1.0 / 5040), C<TOps, TVec, T>(1.0 / 720));
-        TVec p89 = TOps.MultiplyAdd(r, C<TOps, TVec, T>(1.0 / 362880), C<TOps, TVec, T>(1.0 / 40320));
-        TVec p1011 = TOps.MultiplyAdd(r, C<TOps, TVec, T>(1.0 / 39916800), C<TOps, TVec, T>(1.0 / 3628800));
-        TVec p1213 = TOps.MultiplyAdd(r, C<TOps, TVec, T>(1.0 / 6227020800), C<TOps, TVec, T>(1.0 / 479001600));
-        TVec p25 = TOps.MultiplyAdd(r2, p45, p23);
-        TVec p69 = TOps.MultiplyAdd(r2, p89, p67);
-        TVec p1013 = TOps.MultiplyAdd(r2, p1213, p1011);
+        TVec p25 = TOps.MultiplyAdd(r2, Pair<TOps, TVec, T>(r, 4), Pair<TOps, TVec, T>(r, 2));
+        TVec p69 = TOps.MultiplyAdd(r2, Pair<TOps, TVec, T>(r, 8), Pair<TOps, TVec, T>(r, 6));
+        TVec p1013 = TOps.MultiplyAdd(r2, Pair<TOps, TVec, T>(r, 12), Pair<TOps, TVec, T>(r, 10));
         TVec q = TOps.MultiplyAdd(r4, TOps.MultiplyAdd(r4, p1013, p69), p25);
         return OnePlusROnePlusRQ<TOps, TVec, T>(r, q);
     }
+
+    // The pair 1/k! + r/(k+1)! of Estrin's scheme.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec Pair<TOps, TVec, T>(TVec r, int k)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => TOps.MultiplyAdd(r, C<TOps, TVec, T>(InverseFactorial(k + 1)), C<TOps, TVec, T>(InverseFactorial(k)));
+
+    // 1/k!, as constants the JIT folds into each inlined Pair (k is a literal there).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double InverseFactorial(int k) => k switch
+    {
+        2 => 1.0 / 2,
+        3 => 1.0 / 6,
+        4 => 1.0 / 24,
+        5 => 1.0 / 120,
+        6 => 1.0 / 720,
+        7 => 1.0 / 5040,
+        8 => 1.0 / 40320,
+        9 => 1.0 / 362880,
+        10 => 1.0 / 3628800,
+        11 => 1.0 / 39916800,
+        12 => 1.0 / 479001600,
+        13 => 1.0 / 6227020800,
+        _ => throw new ArgumentOutOfRangeException(nameof(k)),
+    };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVec OnePlusROnePlusRQ<TOps, TVec, T>(TVec r, TVec q)

@@ -150,29 +150,31 @@ internal static class ExactExp
     /// <summary>|approximation - e^x| for e^x = value x 2^(exponent - Bits), computed exactly and then rounded.</summary>
     public static double ErrorRelativeTo(double approximation, BigInteger value, int exponent)
     {
-        // approximation = m 2^q exactly; scale both to a common power of two.
-        long bits = BitConverter.DoubleToInt64Bits(approximation);
-        int biased = (int)((bits >> 52) & 0x7FF);
-        long mantissa = bits & 0xFFFFFFFFFFFFFL;
-        int q = biased == 0 ? -1074 : biased - 1075;
-        BigInteger m = biased == 0 ? mantissa : mantissa | (1L << 52);
-        int shift = q - (exponent - Bits);                    // approximation = m 2^shift in units of 2^(exponent - Bits)
-        // shift < 0: the approximation is some 2^200 times smaller than e^x (a result flushed to 0, say); coarsening
-        // m to e^x's units changes the error by less than 2^-250 of it.
-        BigInteger scaled = shift >= 0 ? m << shift : m >> -shift;
-        return ToDouble(BigInteger.Abs(scaled - value), exponent);
+        // approximation = m 2^q exactly; scale both to a common power of two. When the approximation is some 2^200
+        // times smaller than e^x (a result flushed to 0, say), coarsening m to e^x's units changes the error by
+        // less than 2^-250 of it.
+        (BigInteger m, int q) = Split(approximation);
+        return ToDouble(BigInteger.Abs(TimesPowerOfTwo(m, q - (exponent - Bits)) - value), exponent);
     }
 
     private static BigInteger ToFixed(double x)
     {
+        (BigInteger m, int q) = Split(x);
+        BigInteger magnitude = TimesPowerOfTwo(m, q + Bits);
+        return x < 0 ? -magnitude : magnitude;
+    }
+
+    // |x| = m 2^q exactly, x finite.
+    private static (BigInteger M, int Q) Split(double x)
+    {
         long bits = BitConverter.DoubleToInt64Bits(x);
         int biased = (int)((bits >> 52) & 0x7FF);
         long mantissa = bits & 0xFFFFFFFFFFFFFL;
-        BigInteger m = biased == 0 ? mantissa : mantissa | (1L << 52);
-        int q = (biased == 0 ? -1074 : biased - 1075) + Bits;
-        BigInteger magnitude = q >= 0 ? m << q : m >> -q;
-        return x < 0 ? -magnitude : magnitude;
+        return biased == 0 ? (mantissa, -1074) : (mantissa | (1L << 52), biased - 1075);
     }
+
+    // value 2^shift, truncated toward zero when shift < 0.
+    private static BigInteger TimesPowerOfTwo(BigInteger value, int shift) => shift >= 0 ? value << shift : value >> -shift;
 }
 
 [Trait("Category", "Simd")]
