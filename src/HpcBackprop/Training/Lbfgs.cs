@@ -12,12 +12,7 @@ public sealed class Lbfgs<T> : LineSearchOptimizer<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly int _historySize = 10;
-    private T[][] _steps = [];     // s_k = x_{k+1} - x_k, ring buffer
-    private T[][] _changes = [];   // y_k = g_{k+1} - g_k
-    private double[] _rho = [];    // 1 / y_k' s_k
-    private double[] _alpha = [];
-    private int _count;            // pairs stored
-    private int _newest = -1;      // ring index of the newest pair
+    private LbfgsHistory<T>? _history;
 
     /// <summary>How many step and gradient-change pairs are kept, at least 1. Default 10.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
@@ -32,71 +27,21 @@ public sealed class Lbfgs<T> : LineSearchOptimizer<T>
 
     private protected override void Prepare(int n)
     {
-        if (_steps.Length != _historySize || _steps[0].Length != n)
+        if (_history is null || _history.Length != n)
         {
-            _steps = new T[_historySize][];
-            _changes = new T[_historySize][];
-            for (int i = 0; i < _historySize; i++)
-            {
-                _steps[i] = new T[n];
-                _changes[i] = new T[n];
-            }
-
-            _rho = new double[_historySize];
-            _alpha = new double[_historySize];
+            _history = new LbfgsHistory<T>(_historySize, n);
         }
     }
 
-    private protected override void Restart()
-    {
-        _count = 0;
-        _newest = -1;
-    }
+    private protected override void Restart() => _history!.Clear();
 
     private protected override void NextDirection(ReadOnlySpan<T> x0, ReadOnlySpan<T> x, ReadOnlySpan<T> g1, ReadOnlySpan<T> g2, Span<T> s)
     {
-        // Store the new pair unless its curvature is not positive (then H would stop being positive definite).
-        int slot = (_newest + 1) % _historySize;
-        Span<T> step = _steps[slot], change = _changes[slot];
-        for (int i = 0; i < step.Length; i++)
-        {
-            step[i] = x[i] - x0[i];
-            change[i] = g2[i] - g1[i];
-        }
-
-        double ys = VectorMath.Dot<T>(change, step);
-        if (ys > 1e-10 * VectorMath.Norm<T>(change) * VectorMath.Norm<T>(step))
-        {
-            _rho[slot] = 1 / ys;
-            _newest = slot;
-            _count = Math.Min(_count + 1, _historySize);
-        }
-
-        // Two-loop recursion: s = -H g2.
-        VectorMath.Negate(g2, s);
-        for (int k = 0, j = _newest; k < _count; k++, j = (j - 1 + _historySize) % _historySize)
-        {
-            _alpha[j] = _rho[j] * VectorMath.Dot<T>(_steps[j], s);
-            VectorMath.Combine<T>(1.0, s, -_alpha[j], _changes[j]);
-        }
-
-        if (_count > 0)
-        {
-            // H0 = (s'y / y'y) I, the usual scaling that makes the unit step well sized.
-            ReadOnlySpan<T> y = _changes[_newest];
-            double gamma = 1 / (_rho[_newest] * VectorMath.Dot(y, y));
-            VectorMath.Scale<T>(gamma, s);
-        }
-
-        int oldest = (_newest - _count + 1 + _historySize) % _historySize;
-        for (int k = 0, j = oldest; k < _count; k++, j = (j + 1) % _historySize)
-        {
-            double beta = _rho[j] * VectorMath.Dot<T>(_changes[j], s);
-            VectorMath.Combine<T>(1.0, s, _alpha[j] - beta, _steps[j]);
-        }
+        _history!.TryAdd(x0, x, g1, g2);
+        _history.NegativeProduct(g2, s);
     }
 
     /// <summary>With curvature information the natural first trial is the quasi-Newton step itself, 1; without, fmincg's rule.</summary>
     private protected override double FirstStep(double lastStep, double d1, double d2)
-        => _count > 0 ? 1.0 : base.FirstStep(lastStep, d1, d2);
+        => _history!.Count > 0 ? 1.0 : base.FirstStep(lastStep, d1, d2);
 }
