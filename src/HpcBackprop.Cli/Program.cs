@@ -65,8 +65,13 @@ public static class Program
             stderr.WriteLine($"See 'hpcbackprop {command.Name} --help'.");
             return 2;
         }
+        catch (OutOfMemoryException)
+        {
+            stderr.WriteLine($"hpcbackprop {command.Name}: error: out of memory (is the data or the network larger than this machine can hold?).");
+            return 1;
+        }
         catch (Exception e) when (e is DataException or InvalidDataException or IOException or UnauthorizedAccessException
-            or ArgumentException or ArithmeticException)
+            or ArgumentException or ArithmeticException or NotSupportedException)
         {
             // ArgumentException and ArithmeticException come from the library on values it rejects (a lambda
             // that overflows float, a model that overflows on these features, training that diverged): a

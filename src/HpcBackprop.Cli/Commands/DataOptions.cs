@@ -10,15 +10,17 @@ internal static class DataOptions
     public static readonly string[] Flags = ["header"];
 
     public const string Help =
-        "  --data FILE          CSV of numbers (.csv or .csv.gz), one example per line; default: the embedded digits\n" +
-        "  --label-column N     0-based index of the integer class label column; default: the last column\n" +
-        "  --header             the first line is a header (without it, a non-numeric first line is an error)\n";
+        "  --data FILE          delimited text, one example per line: numeric features and a label column of any\n" +
+        "                       text (classes); comma, semicolon, tab or | (detected); gzip detected; default: digits\n" +
+        "  --label-column C     the label column: a 0-based index (-1 = the last), or its name in the header;\n" +
+        "                       default: the last column (predict: the column the model was trained with)\n" +
+        "  --header             the first line is a header (without it, a first line with no numeric feature is one)\n";
 
     /// <summary>True when the user asked for their own data rather than the embedded digits.</summary>
     public static bool IsCustom(Arguments args) => args.Get("data") is not null;
 
-    /// <summary>The table behind --data; null for the embedded digits.</summary>
-    public static CsvTable? LoadTable(Arguments args)
+    /// <summary>The table behind --data, its label column chosen by <paramref name="labelFor"/>; null for the embedded digits.</summary>
+    public static CsvTable? LoadTable(Arguments args, Func<int, LabelColumn?> labelFor)
     {
         string? path = args.Get("data");
         if (path is null)
@@ -31,15 +33,25 @@ internal static class DataOptions
             return null;
         }
 
-        return CsvTable.Load(path, args.Has("header"));
+        if (path.Length == 0)
+        {
+            throw new UsageException("--data needs a file name.");
+        }
+
+        return CsvTable.Load(path, args.Has("header"), labelFor);
     }
 
-    public static int LabelColumn(Arguments args) => args.GetInt("label-column", -1, 0);
+    /// <summary>--label-column, or null when not given.</summary>
+    public static LabelColumn? LabelColumnOption(Arguments args)
+        => args.Get("label-column") is { } text
+            ? text.Trim().Length > 0 ? Data.LabelColumn.Parse(text) : throw new UsageException("--label-column needs an index or a column name.")
+            : null;
 
-    /// <summary>Labelled examples: --data with its label column, or the embedded digits.</summary>
+    /// <summary>Labelled examples: --data with its label column (default the last), or the embedded digits.</summary>
     public static Dataset LoadLabelled(Arguments args)
     {
-        CsvTable? table = LoadTable(args);
-        return table is null ? Digits.Load() : Dataset.WithLabels(table, LabelColumn(args));
+        LabelColumn label = LabelColumnOption(args) ?? Data.LabelColumn.Last;
+        CsvTable? table = LoadTable(args, _ => label);
+        return table is null ? Digits.Load() : Dataset.WithLabels(table);
     }
 }

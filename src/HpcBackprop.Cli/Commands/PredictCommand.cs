@@ -23,7 +23,8 @@ internal sealed class PredictCommand : Command
     public override string Help =>
         "  --model FILE         the model (.hpcb) written by train --save (required)\n" +
         DataOptions.Help +
-        "                       rows with s(1) columns have no label; rows with s(1)+1 have one\n" +
+        "                       rows with s(1) columns have no label; rows with s(1)+1 have one, whose column is\n" +
+        "                       --label-column, else the one the model was trained with\n" +
         "  --output FILE        write the predicted classes there (one per line, atomically); default: stdout\n" +
         "  --latency            also time single-example scoring (median and 99th percentile)\n" +
         "The summary (count, accuracy, latency) goes to stdout after the predictions, or to stderr when the\n" +
@@ -33,44 +34,37 @@ internal sealed class PredictCommand : Command
     {
         string modelPath = args.Require("model");
         string? outputPath = args.Get("output");
-        int labelColumn = DataOptions.LabelColumn(args);
+        if (outputPath is not null && (outputPath.Length == 0 || Directory.Exists(outputPath)))
+        {
+            throw new UsageException($"predict: --output '{outputPath}' must name a file.");
+        }
+
+        LabelColumn? chosen = DataOptions.LabelColumnOption(args);
         NetworkModel model = ModelFile.Load(modelPath);
-        CsvTable? table = DataOptions.LoadTable(args);
-        Dataset data = table is null ? Digits.Load() : Select(table, model.Layout, labelColumn);
-        if (data.Features != model.Layout.InputSize)
+        NetworkLayout layout = model.Layout;
+        int n = layout.InputSize;
+
+        // s(1) + 1 columns: features and a label, in the column named by --label-column, else the one the model was
+        // trained with, else the last; s(1) columns: features only.
+        LabelColumn? LabelFor(int columns)
+            => columns == n + 1 ? chosen ?? (model.LabelColumn >= 0 ? new LabelColumn(model.LabelColumn) : LabelColumn.Last) : null;
+
+        CsvTable table = DataOptions.LoadTable(args, LabelFor) ?? Digits.LoadTable();
+        if (table.Columns != n && table.Columns != n + 1)
         {
-            throw new DataException($"{data.Source}: {data.Features} features, but the model {model.Layout} takes {model.Layout.InputSize}.");
+            throw new DataException($"{table.Source}, line {table.Lines[0]}: {table.Columns} columns, but the model {layout} takes {n} features ({n} columns, or {n + 1} with a label column).");
         }
 
-        int[] labels = data.Labels ?? [];
-        for (int r = 0; r < labels.Length; r++)
+        if (chosen is { } label && table.LabelColumn < 0)
         {
-            if (labels[r] >= model.Layout.OutputSize)
-            {
-                throw new DataException($"{data.Source}, line {data.Lines[r]}: label {labels[r]} is not a class of the model {model.Layout} (0..{model.Layout.OutputSize - 1}).");
-            }
+            throw new DataException($"{table.Source}: --label-column {label} given, but the file has {table.Columns} columns, just the {n} features the model {layout} takes.");
         }
 
+        string[] classes = [.. Enumerable.Range(0, layout.OutputSize).Select(model.ClassLabel)];
+        Dataset data = table.LabelColumn < 0 ? Dataset.WithoutLabels(table) : Dataset.WithLabels(table, classes, $"the model {layout}");
         return model.ElementType == ModelElementType.Single
             ? Predict<float>(model, data, outputPath, args.Has("latency"), context)
             : Predict<double>(model, data, outputPath, args.Has("latency"), context);
-    }
-
-    /// <summary>s(1) columns: features only; s(1) + 1: features and a label; anything else is a mismatch.</summary>
-    private static Dataset Select(CsvTable table, NetworkLayout layout, int labelColumn)
-    {
-        int n = layout.InputSize;
-        if (table.Columns == n + 1)
-        {
-            return Dataset.WithLabels(table, labelColumn);
-        }
-
-        if (table.Columns == n && labelColumn < 0)
-        {
-            return Dataset.WithoutLabels(table);
-        }
-
-        throw new DataException($"{table.Source}, line {table.Lines[0]}: {table.Columns} columns, but the model {layout} needs {n} features (plus, optionally, a label column).");
     }
 
     private static int Predict<T>(NetworkModel model, Dataset data, string? outputPath, bool latency, CommandContext context)
@@ -87,7 +81,7 @@ internal sealed class PredictCommand : Command
         var text = new StringBuilder(data.Count * 3);
         foreach (int p in predictions)
         {
-            text.Append(p.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            text.Append(model.ClassLabel(p)).Append('\n');
         }
 
         TextWriter summary;
@@ -98,8 +92,7 @@ internal sealed class PredictCommand : Command
         }
         else
         {
-            File.WriteAllText(outputPath + ".tmp", text.ToString());
-            File.Move(outputPath + ".tmp", outputPath, overwrite: true);
+            AtomicFile.WriteAllBytes(outputPath, Encoding.UTF8.GetBytes(text.ToString()));
             summary = context.Out;
         }
 

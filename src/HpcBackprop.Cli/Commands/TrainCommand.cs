@@ -58,23 +58,14 @@ internal sealed class TrainCommand : Command
             throw new UsageException($"train: --layers {layout} takes {layout.InputSize} inputs, but {data.Source} has {data.Features} features.");
         }
 
-        if (layout.OutputSize < classes)
+        if (classes < 2)
         {
-            int index = Array.IndexOf(data.Labels!, classes - 1);
-            throw new DataException($"{data.Source}, line {data.Lines[index]}: label {classes - 1} needs at least {classes} output units, but the layout {layout} has {layout.OutputSize}.");
+            throw new DataException($"{data.Source}: every example has the label '{data.ClassNames![0]}'; a classifier needs at least two classes.");
         }
 
-        int[] perClass = new int[classes];
-        foreach (int label in data.Labels!)
+        if (layout.OutputSize != classes)
         {
-            perClass[label]++;
-        }
-
-        int empty = perClass.Count(c => c == 0);
-        if (empty > 0)
-        {
-            // Labels are 0-based class indices: 1-based labels (1..K) leave class 0 without examples.
-            context.Error.WriteLine($"warning: {data.Source}: the labels run 0..{classes - 1}, but {empty} of those {classes} classes have no examples (the first is {Array.IndexOf(perClass, 0)}); labels are 0-based class indices.");
+            throw new UsageException($"train: --layers {layout} has {layout.OutputSize} output units, but {data.Source} has {classes} classes ({Report.List(data.ClassNames!)}); the last size must be {classes}.");
         }
 
         (int[] trainIndices, int[] testIndices) = data.StratifiedSplit(settings.TestFraction, settings.Seed);
@@ -118,19 +109,21 @@ internal sealed class TrainCommand : Command
             $"train     accuracy {100 * TrainingAccuracy():F2}%"));
         if (test.Count == 0)
         {
-            output.WriteLine("test      no examples held out (--test-fraction 0)");
+            output.WriteLine(settings.TestFraction == 0
+                ? "test      no examples held out (--test-fraction 0)"
+                : "test      no examples held out (every class is too small to give one up: each keeps at least one for training)");
         }
         else
         {
             int correct = (int)Math.Round(Accuracy(testPredictions, test.Labels!) * test.Count);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"test      accuracy {100.0 * correct / test.Count:F2}% ({correct} / {test.Count})"));
-            Report.WriteConfusionMatrix(output, test.Labels!, testPredictions, layout.OutputSize);
+            Report.WriteConfusionMatrix(output, test.Labels!, testPredictions, data.ClassNames!);
         }
 
         if (settings.SavePath is { } path)
         {
-            ModelFile.Save(NetworkModel.Create<T>(layout, parameters, offsets, scales), path);
+            ModelFile.Save(NetworkModel.Create<T>(layout, parameters, offsets, scales).WithClassLabels(data.ClassNames!, data.LabelColumn), path);
             output.WriteLine($"saved     {path}");
         }
 

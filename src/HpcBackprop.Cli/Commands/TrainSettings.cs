@@ -52,8 +52,29 @@ internal sealed record TrainSettings(
             throw new UsageException($"train: --save '{save}': the directory does not exist.");
         }
 
+        if (save is not null)
+        {
+            CheckWritable(save);
+        }
+
         Dataset data = DataOptions.LoadLabelled(args);
         return new TrainSettings(data, DataOptions.IsCustom(args), layout, lambda, optimizer, iterations, learningRate, batchSize, useDouble, threads, seed, testFraction, save);
+    }
+
+    /// <summary>Creates and deletes a file beside <paramref name="path"/>, so an unwritable place is found before training.</summary>
+    private static void CheckWritable(string path)
+    {
+        string probe = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.probe");
+        try
+        {
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"train: --save '{path}' cannot be written: {e.Message}");
+        }
     }
 
     public Optimizer<T> CreateOptimizer<T>(Action<OptimizationProgress> progress)

@@ -5,18 +5,39 @@ using nietras.SeparatedValues;
 
 namespace HpcBackprop.Cli.Data;
 
+/// <summary>Which column holds the label: an index (negative counts from the end) or a header name.</summary>
+internal readonly record struct LabelColumn(int Index, string? Name = null)
+{
+    /// <summary>The last column, the default.</summary>
+    public static LabelColumn Last => new(-1);
+
+    /// <summary>An index ("0", "-1") or a header name.</summary>
+    public static LabelColumn Parse(string text)
+        => int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int index) ? new(index) : new(0, text.Trim());
+
+    public override string ToString() => Name ?? Index.ToString(CultureInfo.InvariantCulture);
+}
+
 /// <summary>
-/// A comma-separated file of numbers, read with Sep: every cell finite, every row the same width, at least one
-/// row. Each row remembers its line number so later checks (labels) can point at the line too.
+/// A delimited text file of numeric features and, optionally, one label column of any text, read with Sep:
+/// every feature cell finite, every row the same width, at least one row. The delimiter (comma, semicolon, tab
+/// or bar) is detected from the first line, gzip from its magic bytes, and a first line whose feature cells are
+/// all non-numeric is taken as a header. Each row remembers its line number for messages.
 /// </summary>
 internal sealed class CsvTable
 {
-    private CsvTable(string source, int columns, double[] cells, int[] lines)
+    private static readonly char[] Delimiters = [',', ';', '\t', '|'];
+
+    private CsvTable(string source, int columns, int labelColumn, double[] cells, string[]? labels, int[] lines, string[]? header, char delimiter)
     {
         Source = source;
         Columns = columns;
+        LabelColumn = labelColumn;
         Cells = cells;
+        Labels = labels;
         Lines = lines;
+        Header = header;
+        Delimiter = delimiter;
     }
 
     /// <summary>The file name (or the embedded resource's name) for messages.</summary>
@@ -24,47 +45,73 @@ internal sealed class CsvTable
 
     public int Rows => Lines.Length;
 
+    /// <summary>Columns of the file, the label column included.</summary>
     public int Columns { get; }
 
-    /// <summary>Rows x Columns, row-major.</summary>
+    /// <summary>The 0-based label column, or -1 when the table has none.</summary>
+    public int LabelColumn { get; }
+
+    /// <summary>Feature columns: <see cref="Columns"/> without the label column.</summary>
+    public int Features => LabelColumn < 0 ? Columns : Columns - 1;
+
+    /// <summary>Rows x <see cref="Features"/> feature values, row-major, in file order without the label column.</summary>
     public double[] Cells { get; }
+
+    /// <summary>The label column's text per row (trimmed), or null without a label column.</summary>
+    public string[]? Labels { get; }
 
     /// <summary>The 1-based line each row starts on.</summary>
     public int[] Lines { get; }
 
-    /// <summary>Reads a file; names ending in .gz are decompressed.</summary>
-    /// <exception cref="DataException">The file is missing, empty, ragged or holds a cell that is not a finite number.</exception>
-    public static CsvTable Load(string path, bool hasHeader)
+    /// <summary>The header line's cells, or null when the file has none.</summary>
+    public string[]? Header { get; }
+
+    public char Delimiter { get; }
+
+    /// <summary>The 1-based file column of feature <paramref name="feature"/>, for messages.</summary>
+    public int FileColumn(int feature) => (LabelColumn >= 0 && feature >= LabelColumn ? feature + 1 : feature) + 1;
+
+    /// <summary>Reads a file; gzip data (by its magic bytes) are decompressed.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="hasHeader">True: the first line is a header. False: it is one when none of its feature cells is a number.</param>
+    /// <param name="labelFor">The label column for a file of the given column count, or null for none.</param>
+    /// <exception cref="DataException">The file is missing, empty, ragged or holds a feature that is not a finite number.</exception>
+    /// <exception cref="UsageException">The label column does not exist in the file.</exception>
+    public static CsvTable Load(string path, bool hasHeader, Func<int, LabelColumn?> labelFor)
     {
         Stream stream;
         try
         {
             stream = File.OpenRead(path);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             throw new DataException($"{path}: cannot read the file: {e.Message}");
         }
 
-        using (stream)
-        {
-            return Read(path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(stream, CompressionMode.Decompress) : stream, path, hasHeader);
-        }
+        byte[] magic = new byte[2];
+        int read = stream.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
+        stream.Position = 0;
+        bool gzip = read == 2 && magic[0] == 0x1F && magic[1] == 0x8B;
+        return Read(gzip ? new GZipStream(stream, CompressionMode.Decompress) : stream, path, hasHeader, labelFor);
     }
 
-    /// <summary>Reads CSV text from a stream (which is disposed).</summary>
-    /// <exception cref="DataException">The data are empty, ragged or hold a cell that is not a finite number.</exception>
-    public static CsvTable Read(Stream stream, string source, bool hasHeader)
+    /// <summary>Reads delimited text from a stream (which is disposed); see <see cref="Load"/>.</summary>
+    public static CsvTable Read(Stream stream, string source, bool hasHeader, Func<int, LabelColumn?> labelFor)
     {
-        using Stream owned = stream;
+        using var text = new StreamReader(stream, detectEncodingFromByteOrderMarks: true);
         var cells = new List<double>();
+        var labels = new List<string>();
         var lines = new List<int>();
-        int columns = -1, firstLine = 0;
-        bool headerSkipped = false;
+        int columns = -1, labelColumn = -1, firstLine = 0;
+        string[]? header = null;
+        char delimiter = ',';
         try
         {
+            (string prefix, delimiter) = DetectDelimiter(text);
+            using var replay = new ReplayTextReader(prefix, text);
             // The column count check is ours, so a ragged row gets a message with both line numbers.
-            using SepReader reader = Sep.New(',').Reader(o => o with { HasHeader = false, DisableColCountCheck = true, Unescape = true }).From(stream);
+            using SepReader reader = Sep.New(delimiter).Reader(o => o with { HasHeader = false, DisableColCountCheck = true, Unescape = true }).From(replay);
             int nextLine = 1; // Sep's LineNumberFrom is off for the first row without a header; the previous row's end is exact.
             foreach (SepReader.Row row in reader)
             {
@@ -75,16 +122,22 @@ internal sealed class CsvTable
                     continue; // a blank line carries no data
                 }
 
-                if (hasHeader && !headerSkipped)
-                {
-                    headerSkipped = true;
-                    continue;
-                }
-
                 if (columns < 0)
                 {
                     columns = row.ColCount;
                     firstLine = line;
+                    var first = new string[columns];
+                    for (int c = 0; c < columns; c++)
+                    {
+                        first[c] = row[c].Span.Trim().ToString();
+                    }
+
+                    labelColumn = Resolve(labelFor(columns), first, source, columns, hasHeader);
+                    if (hasHeader || LooksLikeHeader(first, labelColumn))
+                    {
+                        header = first; // the data rows must match its width
+                        continue;
+                    }
                 }
                 else if (row.ColCount != columns)
                 {
@@ -93,11 +146,21 @@ internal sealed class CsvTable
 
                 for (int c = 0; c < row.ColCount; c++)
                 {
-                    ReadOnlySpan<char> text = row[c].Span.Trim();
-                    if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
+                    ReadOnlySpan<char> cell = row[c].Span.Trim();
+                    if (c == labelColumn)
                     {
-                        string hint = lines.Count == 0 && !hasHeader ? " If the first line is a header, pass --header." : "";
-                        throw new DataException($"{source}, line {line}, column {c + 1}: '{text}' is not a finite number.{hint}");
+                        if (cell.IsEmpty)
+                        {
+                            throw new DataException($"{source}, line {line}, column {c + 1}: the label is empty.");
+                        }
+
+                        labels.Add(cell.ToString());
+                        continue;
+                    }
+
+                    if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
+                    {
+                        throw new DataException($"{source}, line {line}, column {c + 1}: '{cell}' is not a finite number (features must be numbers; columns are separated by '{Show(delimiter)}').");
                     }
 
                     cells.Add(value);
@@ -110,14 +173,173 @@ internal sealed class CsvTable
         {
             throw new DataException($"{source}: not readable as compressed data: {e.Message}");
         }
+        catch (NotSupportedException e)
+        {
+            throw new DataException($"{source}: {e.Message} (an unterminated quote?)");
+        }
 
         if (lines.Count == 0)
         {
-            throw new DataException(hasHeader && headerSkipped
+            throw new DataException(header is not null
                 ? $"{source}: no data rows after the header."
                 : $"{source}: no data rows (the file is empty).");
         }
 
-        return new CsvTable(source, columns, [.. cells], [.. lines]);
+        return new CsvTable(source, columns, labelColumn, [.. cells], labelColumn < 0 ? null : [.. labels], [.. lines], header, delimiter);
+    }
+
+    /// <summary>The label column of a file of <paramref name="columns"/> columns whose first line is <paramref name="first"/>.</summary>
+    private static int Resolve(LabelColumn? choice, string[] first, string source, int columns, bool hasHeader)
+    {
+        if (choice is not { } label)
+        {
+            return -1;
+        }
+
+        if (label.Name is { } name)
+        {
+            int found = Array.IndexOf(first, name);
+            if (found < 0)
+            {
+                throw new UsageException($"--label-column {name}: {source} has no column of that name in its first line ({string.Join(", ", first.Take(12))}{(first.Length > 12 ? ", ..." : "")}).");
+            }
+
+            return found;
+        }
+
+        int index = label.Index < 0 ? columns + label.Index : label.Index;
+        if ((uint)index >= (uint)columns)
+        {
+            throw new UsageException($"--label-column {label.Index}: {source} has {columns} columns (0..{columns - 1}, or -1..-{columns} from the end).");
+        }
+
+        if (columns < 2)
+        {
+            throw new DataException($"{source}: 1 column, so no features besides the label.");
+        }
+
+        return index;
+    }
+
+    /// <summary>A first line is a header when it has feature cells and none of them is a number.</summary>
+    private static bool LooksLikeHeader(string[] first, int labelColumn)
+    {
+        bool any = false;
+        for (int c = 0; c < first.Length; c++)
+        {
+            if (c == labelColumn)
+            {
+                continue;
+            }
+
+            any = true;
+            if (double.TryParse(first[c], NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            {
+                return false;
+            }
+        }
+
+        return any;
+    }
+
+    /// <summary>
+    /// Reads up to the end of the first non-blank line and picks the delimiter it holds most of outside quotes
+    /// (comma, semicolon, tab, bar; comma on a tie or when there is none). Returns what was read, to be replayed.
+    /// </summary>
+    private static (string Prefix, char Delimiter) DetectDelimiter(TextReader reader)
+    {
+        const int MaxPrefix = 64 * 1024 * 1024;
+        var prefix = new System.Text.StringBuilder();
+        var buffer = new char[8192];
+        int start = 0;
+        while (prefix.Length < MaxPrefix)
+        {
+            int n = reader.Read(buffer, 0, buffer.Length);
+            if (n == 0)
+            {
+                break;
+            }
+
+            prefix.Append(buffer, 0, n);
+            string sofar = prefix.ToString();
+            int end;
+            while ((end = sofar.IndexOf('\n', start)) >= 0)
+            {
+                if (!sofar.AsSpan(start, end - start).Trim().IsEmpty)
+                {
+                    return (sofar, Pick(sofar.AsSpan(start, end - start)));
+                }
+
+                start = end + 1;
+            }
+        }
+
+        string all = prefix.ToString();
+        return (all, Pick(all.AsSpan(Math.Min(start, all.Length))));
+    }
+
+    private static char Pick(ReadOnlySpan<char> line)
+    {
+        Span<int> counts = stackalloc int[Delimiters.Length];
+        bool quoted = false;
+        foreach (char ch in line)
+        {
+            if (ch == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (!quoted && Array.IndexOf(Delimiters, ch) is int d and >= 0)
+            {
+                counts[d]++;
+            }
+        }
+
+        int best = 0;
+        for (int d = 1; d < counts.Length; d++)
+        {
+            if (counts[d] > counts[best])
+            {
+                best = d;
+            }
+        }
+
+        return Delimiters[best];
+    }
+
+    private static string Show(char delimiter) => delimiter == '\t' ? "\\t" : delimiter.ToString();
+
+    /// <summary>A reader that returns <c>prefix</c> and then the rest of another reader (which it disposes).</summary>
+    private sealed class ReplayTextReader(string prefix, TextReader rest) : TextReader
+    {
+        private int _position;
+
+        public override int Peek() => _position < prefix.Length ? prefix[_position] : rest.Peek();
+
+        public override int Read() => _position < prefix.Length ? prefix[_position++] : rest.Read();
+
+        public override int Read(Span<char> buffer)
+        {
+            if (_position < prefix.Length)
+            {
+                int n = Math.Min(buffer.Length, prefix.Length - _position);
+                prefix.AsSpan(_position, n).CopyTo(buffer);
+                _position += n;
+                return n;
+            }
+
+            return rest.Read(buffer);
+        }
+
+        public override int Read(char[] buffer, int index, int count) => Read(buffer.AsSpan(index, count));
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                rest.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 }

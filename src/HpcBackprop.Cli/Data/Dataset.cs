@@ -3,16 +3,21 @@ using HpcBackprop.Cli.CommandLine;
 
 namespace HpcBackprop.Cli.Data;
 
-/// <summary>Examples as raw features (m x n, row-major, unscaled) with optional integer class labels.</summary>
+/// <summary>
+/// Examples as raw features (m x n, row-major, unscaled) with optional class labels: class indices 0..K-1 into
+/// <see cref="ClassNames"/>, the labels as the file spells them.
+/// </summary>
 internal sealed class Dataset
 {
-    public Dataset(string source, int features, double[] rawFeatures, int[]? labels, int[] lines)
+    public Dataset(string source, int features, double[] rawFeatures, int[]? labels, string[]? classNames, int[] lines, int labelColumn = -1)
     {
         Source = source;
         Features = features;
         RawFeatures = rawFeatures;
         Labels = labels;
+        ClassNames = classNames;
         Lines = lines;
+        LabelColumn = labelColumn;
     }
 
     public string Source { get; }
@@ -23,53 +28,91 @@ internal sealed class Dataset
 
     public double[] RawFeatures { get; }
 
+    /// <summary>Class indices into <see cref="ClassNames"/>, or null without labels.</summary>
     public int[]? Labels { get; }
+
+    /// <summary>The K class names, class k being <c>ClassNames[k]</c>; null without labels.</summary>
+    public string[]? ClassNames { get; }
 
     /// <summary>The line each example came from, for messages.</summary>
     public int[] Lines { get; }
 
-    /// <summary>K = the largest label + 1.</summary>
-    public int ClassCount => Labels is null ? 0 : Labels.Max() + 1;
+    /// <summary>The 0-based file column that held the label, or -1.</summary>
+    public int LabelColumn { get; }
 
-    /// <summary>Splits a table into features and the label column (0-based; negative counts from the end).</summary>
-    /// <exception cref="DataException">A label is not a non-negative whole number.</exception>
-    /// <exception cref="UsageException">The label column does not exist, or nothing is left for features.</exception>
-    public static Dataset WithLabels(CsvTable table, int labelColumn)
+    /// <summary>K, the number of classes.</summary>
+    public int ClassCount => ClassNames?.Length ?? 0;
+
+    /// <summary>The 1-based file column of feature <paramref name="feature"/>, for messages.</summary>
+    public int FileColumn(int feature) => (LabelColumn >= 0 && feature >= LabelColumn ? feature + 1 : feature) + 1;
+
+    /// <summary>
+    /// The key two spellings of one label share: a number's shortest round-trip form ("1.0" and "1" are one class),
+    /// otherwise the text itself.
+    /// </summary>
+    public static string ClassKey(string label)
+        => double.TryParse(label, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value)
+            ? (value == 0 ? 0.0 : value).ToString("R", CultureInfo.InvariantCulture)
+            : label;
+
+    /// <summary>
+    /// Labelled examples: the distinct labels become classes 0..K-1, in numeric order when every label is a number
+    /// (so 0..9 stay 0..9 and 1..10 become 0..9), otherwise in ordinal text order; each class keeps the spelling
+    /// it first had in the file.
+    /// </summary>
+    /// <exception cref="DataException">The table has no label column.</exception>
+    public static Dataset WithLabels(CsvTable table)
     {
-        int column = labelColumn < 0 ? table.Columns + labelColumn : labelColumn;
-        if ((uint)column >= (uint)table.Columns)
+        string[] texts = table.Labels ?? throw new DataException($"{table.Source}: no label column.");
+        var first = new Dictionary<string, string>(StringComparer.Ordinal); // key -> first spelling
+        foreach (string text in texts)
         {
-            throw new UsageException($"--label-column {labelColumn}: {table.Source} has {table.Columns} columns (0..{table.Columns - 1}).");
+            first.TryAdd(ClassKey(text), text);
         }
 
-        if (table.Columns < 2)
+        bool numeric = first.Keys.All(k => double.TryParse(k, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+        string[] keys = numeric
+            ? [.. first.Keys.OrderBy(k => double.Parse(k, CultureInfo.InvariantCulture))]
+            : [.. first.Keys.Order(StringComparer.Ordinal)];
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int k = 0; k < keys.Length; k++)
         {
-            throw new DataException($"{table.Source}: 1 column, so no features besides the label.");
+            index[keys[k]] = k;
         }
 
-        int n = table.Columns - 1;
-        var features = new double[table.Rows * n];
-        var labels = new int[table.Rows];
-        for (int r = 0; r < table.Rows; r++)
+        int[] labels = [.. texts.Select(t => index[ClassKey(t)])];
+        return new Dataset(table.Source, table.Features, table.Cells, labels, [.. keys.Select(k => first[k])], table.Lines, table.LabelColumn);
+    }
+
+    /// <summary>
+    /// Labelled examples whose classes are given (a model's): each label must be one of <paramref name="classNames"/>
+    /// (compared by <see cref="ClassKey"/>).
+    /// </summary>
+    /// <exception cref="DataException">A label is not one of the classes.</exception>
+    public static Dataset WithLabels(CsvTable table, IReadOnlyList<string> classNames, string owner)
+    {
+        string[] texts = table.Labels ?? throw new DataException($"{table.Source}: no label column.");
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int k = 0; k < classNames.Count; k++)
         {
-            ReadOnlySpan<double> row = table.Cells.AsSpan(r * table.Columns, table.Columns);
-            double label = row[column];
-            if (label < 0 || label != Math.Floor(label) || label > 1_000_000)
+            index.TryAdd(ClassKey(classNames[k]), k);
+        }
+
+        var labels = new int[texts.Length];
+        for (int r = 0; r < texts.Length; r++)
+        {
+            if (!index.TryGetValue(ClassKey(texts[r]), out labels[r]))
             {
-                throw new DataException(string.Create(CultureInfo.InvariantCulture,
-                    $"{table.Source}, line {table.Lines[r]}, column {column + 1}: label {label} is not a class index (a whole number 0, 1, 2, ...)."));
+                string known = string.Join(", ", classNames.Take(20)) + (classNames.Count > 20 ? ", ..." : "");
+                throw new DataException($"{table.Source}, line {table.Lines[r]}, column {table.LabelColumn + 1}: label '{texts[r]}' is not a class of {owner} ({known}).");
             }
-
-            labels[r] = (int)label;
-            row[..column].CopyTo(features.AsSpan(r * n));
-            row[(column + 1)..].CopyTo(features.AsSpan((r * n) + column));
         }
 
-        return new Dataset(table.Source, n, features, labels, table.Lines);
+        return new Dataset(table.Source, table.Features, table.Cells, labels, [.. classNames], table.Lines, table.LabelColumn);
     }
 
     /// <summary>A table that is all features.</summary>
-    public static Dataset WithoutLabels(CsvTable table) => new(table.Source, table.Columns, table.Cells, null, table.Lines);
+    public static Dataset WithoutLabels(CsvTable table) => new(table.Source, table.Features, table.Cells, null, null, table.Lines);
 
     /// <summary>The examples at <paramref name="indices"/>, in that order.</summary>
     public Dataset Subset(int[] indices)
@@ -84,7 +127,7 @@ internal sealed class Dataset
             lines[i] = Lines[indices[i]];
         }
 
-        return new Dataset(Source, Features, features, labels, lines);
+        return new Dataset(Source, Features, features, labels, ClassNames, lines, LabelColumn);
     }
 
     /// <summary>
@@ -136,13 +179,13 @@ internal sealed class Dataset
             if (double.IsInfinity(max - min))
             {
                 throw new DataException(string.Create(CultureInfo.InvariantCulture,
-                    $"{Source}, column {c + 1}: values from {min} to {max} span more than a double can hold, so they cannot be scaled to [0, 1]."));
+                    $"{Source}, column {FileColumn(c)}: values from {min} to {max} span more than a double can hold, so they cannot be scaled to [0, 1]."));
             }
 
             if (max > min && double.IsInfinity(1 / (max - min)))
             {
                 throw new DataException(string.Create(CultureInfo.InvariantCulture,
-                    $"{Source}, column {c + 1}: values from {min} to {max} differ by less than a double can invert, so they cannot be scaled to [0, 1]."));
+                    $"{Source}, column {FileColumn(c)}: values from {min} to {max} differ by less than a double can invert, so they cannot be scaled to [0, 1]."));
             }
 
             offsets[c] = min;

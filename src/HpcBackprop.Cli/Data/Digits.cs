@@ -14,11 +14,14 @@ internal static class Digits
     /// <summary>Pixel counts run 0..16, so dividing by 16 maps them to [0, 1] with the same scale for every pixel.</summary>
     public const double PixelScale = 1.0 / 16;
 
-    public static Dataset Load()
+    /// <summary>The examples with their digits as classes 0..9.</summary>
+    public static Dataset Load() => Dataset.WithLabels(LoadTable());
+
+    /// <summary>The table: 64 pixel features and the digit in the last column.</summary>
+    public static CsvTable LoadTable()
     {
-        using Stream resource = typeof(Digits).Assembly.GetManifestResourceStream("HpcBackprop.Cli.digits.csv.gz")
+        Stream resource = typeof(Digits).Assembly.GetManifestResourceStream("HpcBackprop.Cli.digits.csv.gz")
             ?? throw new InvalidOperationException("The embedded digits data set is missing from the assembly.");
-        CsvTable table = CsvTable.Read(new GZipStream(resource, CompressionMode.Decompress), "digits.csv.gz", hasHeader: false);
-        return Dataset.WithLabels(table, -1);
+        return CsvTable.Read(new GZipStream(resource, CompressionMode.Decompress), "digits.csv.gz", hasHeader: false, _ => LabelColumn.Last);
     }
 }

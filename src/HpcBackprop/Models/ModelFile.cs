@@ -4,20 +4,24 @@ using System.Runtime.InteropServices;
 namespace HpcBackprop.Models;
 
 /// <summary>
-/// The model file format (.hpcb), version 1. All numbers little-endian:
+/// The model file format (.hpcb), versions 1 and 2. All numbers little-endian:
 /// <code>
 /// offset        size      content
 /// 0             8         magic 0x89 'H' 'P' 'C' 'B' '\r' '\n' 0x1A (PNG-style: catches text-mode transfers)
-/// 8             2         format version, 1
+/// 8             2         format version, 1 or 2
 /// 10            1         element type: 4 = float32, 8 = float64 (the element size in bytes)
 /// 11            1         reserved, 0
 /// 12            4         L, the layer count, 2..1024
 /// 16            4 L       s(1)..s(L), each at least 1
-/// H = 16 + 4 L  8 s(1)    feature offsets, float64
+/// (version 2)   4         B, the byte length of the class metadata below
+/// H             8 s(1)    feature offsets, float64
 /// .             8 s(1)    feature scales, float64
 /// .             e P       the parameters, Theta(1) first, row-major (P from the sizes, e the element size)
+/// (version 2)   B         class metadata: the label column (int32, -1 = unknown), the class-name count N
+///                         (int32, 0 or s(L)), then N names, each an int32 byte length and that many UTF-8 bytes
 /// end - 4       4         CRC-32 (zlib's) of every byte before it
 /// </code>
+/// A model without class names or label column is written as version 1, which older builds read too.
 /// </summary>
 /// <remarks>
 /// Loading checks the magic, version, element type, sizes, the exact file length the header implies, the
@@ -27,8 +31,8 @@ namespace HpcBackprop.Models;
 /// </remarks>
 public static class ModelFile
 {
-    /// <summary>The version this build writes and reads.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>The newest version this build writes and reads (it reads version 1 too).</summary>
+    public const int FormatVersion = 2;
 
     /// <summary>The largest layer count a file may declare (a sanity bound before anything is allocated).</summary>
     public const int MaxLayerCount = 1024;
@@ -45,11 +49,13 @@ public static class ModelFile
         ArgumentNullException.ThrowIfNull(model);
         NetworkLayout layout = model.Layout;
         int elementSize = (int)model.ElementType;
-        long length = ExpectedLength(layout, elementSize);
+        byte[]? metadata = Metadata(model);
+        int version = metadata is null ? 1 : 2;
+        long length = ExpectedLength(layout, elementSize, metadata?.Length);
         var bytes = new byte[length];
         Span<byte> span = bytes;
         Magic.CopyTo(span);
-        BinaryPrimitives.WriteUInt16LittleEndian(span[8..], FormatVersion);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[8..], (ushort)version);
         span[10] = (byte)elementSize;
         span[11] = 0;
         BinaryPrimitives.WriteInt32LittleEndian(span[12..], layout.LayerCount);
@@ -60,10 +66,22 @@ public static class ModelFile
             position += 4;
         }
 
+        if (metadata is not null)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(span[position..], metadata.Length);
+            position += 4;
+        }
+
         position += WriteLittleEndian(model.FeatureOffsets, span[position..]);
         position += WriteLittleEndian(model.FeatureScales, span[position..]);
         (float[]? single, double[]? @double) = model.Storage;
         position += single is not null ? WriteLittleEndian<float>(single, span[position..]) : WriteLittleEndian<double>(@double!, span[position..]);
+        if (metadata is not null)
+        {
+            metadata.CopyTo(span[position..]);
+            position += metadata.Length;
+        }
+
         BinaryPrimitives.WriteUInt32LittleEndian(span[position..], Crc32.Compute(span[..position]));
         return bytes;
     }
@@ -72,7 +90,7 @@ public static class ModelFile
     /// <param name="data">The whole file.</param>
     /// <param name="source">A name for the data in error messages, usually the path.</param>
     /// <returns>The model.</returns>
-    /// <exception cref="InvalidDataException">The data are not a valid version-1 model file; the message says what is wrong.</exception>
+    /// <exception cref="InvalidDataException">The data are not a valid model file (version 1 or 2); the message says what is wrong.</exception>
     public static NetworkModel Deserialize(ReadOnlySpan<byte> data, string source = "model data")
     {
         if (data.Length < Magic.Length || !data[..Magic.Length].SequenceEqual(Magic))
@@ -89,9 +107,9 @@ public static class ModelFile
         }
 
         int version = BinaryPrimitives.ReadUInt16LittleEndian(data[8..]);
-        if (version != FormatVersion)
+        if (version is not (1 or 2))
         {
-            throw Invalid(source, $"format version {version} is not supported (this build reads version {FormatVersion})");
+            throw Invalid(source, $"format version {version} is not supported (this build reads versions 1 and {FormatVersion})");
         }
 
         int elementSize = data[10];
@@ -111,7 +129,7 @@ public static class ModelFile
             throw Invalid(source, $"layer count {layerCount} at byte 12 is outside 2..{MaxLayerCount}");
         }
 
-        int headerSize = FixedHeaderSize + (4 * (int)layerCount);
+        int headerSize = FixedHeaderSize + (4 * (int)layerCount) + (version == 2 ? 4 : 0);
         if (data.Length < headerSize)
         {
             throw Invalid(source, $"truncated: {data.Length} bytes, shorter than the {headerSize}-byte header of a {layerCount}-layer model");
@@ -139,7 +157,20 @@ public static class ModelFile
             throw Invalid(source, $"layer sizes {string.Join('-', sizes)} do not make a network: {e.Message}");
         }
 
-        long expected = ExpectedLength(layout, elementSize);
+        int? metadataLength = null;
+        if (version == 2)
+        {
+            int at = headerSize - 4;
+            uint declared = BinaryPrimitives.ReadUInt32LittleEndian(data[at..]);
+            if (declared is < 8 or > int.MaxValue)
+            {
+                throw Invalid(source, $"class metadata length {declared} at byte {at} is not possible (at least 8)");
+            }
+
+            metadataLength = (int)declared;
+        }
+
+        long expected = ExpectedLength(layout, elementSize, metadataLength);
         if (data.Length != expected)
         {
             throw Invalid(source, data.Length < expected
@@ -160,9 +191,10 @@ public static class ModelFile
         double[] scales = ReadLittleEndian<double>(data, ref position, layout.InputSize);
         try
         {
-            return elementSize == 4
+            NetworkModel model = elementSize == 4
                 ? NetworkModel.Create<float>(layout, ReadLittleEndian<float>(data, ref position, layout.ParameterCount), offsets, scales)
                 : NetworkModel.Create<double>(layout, ReadLittleEndian<double>(data, ref position, layout.ParameterCount), offsets, scales);
+            return metadataLength is { } b ? WithMetadata(model, data.Slice(position, b), position, source) : model;
         }
         catch (ArgumentException e)
         {
@@ -202,8 +234,80 @@ public static class ModelFile
         return model;
     }
 
-    private static long ExpectedLength(NetworkLayout layout, int elementSize)
-        => FixedHeaderSize + (4L * layout.LayerCount) + (16L * layout.InputSize) + ((long)elementSize * layout.ParameterCount) + ChecksumSize;
+    private static long ExpectedLength(NetworkLayout layout, int elementSize, int? metadataLength)
+        => FixedHeaderSize + (4L * layout.LayerCount) + (metadataLength is { } b ? 4L + b : 0)
+            + (16L * layout.InputSize) + ((long)elementSize * layout.ParameterCount) + ChecksumSize;
+
+    /// <summary>The version-2 class metadata of <paramref name="model"/>, or null when it has none (version 1).</summary>
+    private static byte[]? Metadata(NetworkModel model)
+    {
+        if (model.ClassLabels.Count == 0 && model.LabelColumn == -1)
+        {
+            return null;
+        }
+
+        var utf8 = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        byte[][] names = [.. model.ClassLabels.Select(utf8.GetBytes)];
+        var bytes = new byte[8 + names.Sum(n => 4 + n.Length)];
+        BinaryPrimitives.WriteInt32LittleEndian(bytes, model.LabelColumn);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), names.Length);
+        int position = 8;
+        foreach (byte[] name in names)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(position), name.Length);
+            name.CopyTo(bytes, position + 4);
+            position += 4 + name.Length;
+        }
+
+        return bytes;
+    }
+
+    /// <summary>Reads the version-2 class metadata (at byte <paramref name="at"/> of the file) into the model.</summary>
+    private static NetworkModel WithMetadata(NetworkModel model, ReadOnlySpan<byte> metadata, int at, string source)
+    {
+        int labelColumn = BinaryPrimitives.ReadInt32LittleEndian(metadata);
+        uint count = BinaryPrimitives.ReadUInt32LittleEndian(metadata[4..]);
+        if (count != 0 && count != (uint)model.Layout.OutputSize)
+        {
+            throw Invalid(source, $"class name count {count} at byte {at + 4} is neither 0 nor s(L) = {model.Layout.OutputSize}");
+        }
+
+        var utf8 = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        var names = new string[count];
+        int position = 8;
+        for (int k = 0; k < names.Length; k++)
+        {
+            int left = metadata.Length - position - 4;
+            uint length = left >= 0 ? BinaryPrimitives.ReadUInt32LittleEndian(metadata[position..]) : 0;
+            if (left < 0 || length > (uint)left)
+            {
+                throw Invalid(source, $"class name {k} at byte {at + position} runs past the {metadata.Length}-byte class metadata");
+            }
+
+            try
+            {
+                names[k] = utf8.GetString(metadata.Slice(position + 4, (int)length));
+            }
+            catch (System.Text.DecoderFallbackException)
+            {
+                throw Invalid(source, $"class name {k} at byte {at + position} is not valid UTF-8");
+            }
+
+            position += 4 + (int)length;
+        }
+
+        if (position != metadata.Length)
+        {
+            throw Invalid(source, $"{metadata.Length - position} unexpected bytes at the end of the class metadata");
+        }
+
+        if (labelColumn < -1 || labelColumn > model.Layout.InputSize)
+        {
+            throw Invalid(source, $"label column {labelColumn} at byte {at} is outside -1..s(1) = {model.Layout.InputSize}");
+        }
+
+        return model.WithClassLabels(names, labelColumn);
+    }
 
     private static InvalidDataException Invalid(string source, string what) => new($"{source}: {what}.");
 

@@ -27,14 +27,17 @@ public sealed class NetworkModel
     private readonly double[]? _double;
     private readonly double[] _offsets;
     private readonly double[] _scales;
+    private readonly string[] _classLabels;
 
-    private NetworkModel(NetworkLayout layout, float[]? single, double[]? @double, double[] offsets, double[] scales)
+    private NetworkModel(NetworkLayout layout, float[]? single, double[]? @double, double[] offsets, double[] scales, string[]? classLabels = null, int labelColumn = -1)
     {
         Layout = layout;
         _single = single;
         _double = @double;
         _offsets = offsets;
         _scales = scales;
+        _classLabels = classLabels ?? [];
+        LabelColumn = labelColumn;
     }
 
     /// <summary>The network layout.</summary>
@@ -48,6 +51,68 @@ public sealed class NetworkModel
 
     /// <summary>The factor each feature is multiplied by after the offset is subtracted, s(1) values.</summary>
     public ReadOnlySpan<double> FeatureScales => _scales;
+
+    /// <summary>
+    /// The names of the K classes, output unit k being class <c>ClassLabels[k]</c> (for example the labels of the
+    /// training file, "setosa", "versicolor", ...), or empty when the classes are just the indices 0..K-1.
+    /// </summary>
+    public IReadOnlyList<string> ClassLabels => _classLabels;
+
+    /// <summary>
+    /// The 0-based column of the training data's table (s(1) + 1 columns) that held the label, so that files of the
+    /// same layout can be read without naming it again; -1 when unknown.
+    /// </summary>
+    public int LabelColumn { get; }
+
+    /// <summary>The name of class <paramref name="index"/>: its entry of <see cref="ClassLabels"/>, or the index itself.</summary>
+    /// <param name="index">0 .. K-1.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not an output unit.</exception>
+    public string ClassLabel(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Layout.OutputSize);
+        return _classLabels.Length == 0 ? index.ToString(System.Globalization.CultureInfo.InvariantCulture) : _classLabels[index];
+    }
+
+    /// <summary>This model with class names and the training data's label column (see <see cref="ClassLabels"/>, <see cref="LabelColumn"/>).</summary>
+    /// <param name="classLabels">K = s(L) distinct names, none empty, longer than <see cref="MaxClassLabelLength"/> or holding a control character; or empty.</param>
+    /// <param name="labelColumn">0 .. s(1) (the training table had s(1) + 1 columns), or -1 for unknown.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="classLabels"/> or one of its names is null.</exception>
+    /// <exception cref="ArgumentException">A name is invalid or repeated, or the count is neither K nor 0.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="labelColumn"/> is outside -1 .. s(1).</exception>
+    public NetworkModel WithClassLabels(IReadOnlyList<string> classLabels, int labelColumn = -1)
+    {
+        ArgumentNullException.ThrowIfNull(classLabels);
+        if (classLabels.Count != 0 && classLabels.Count != Layout.OutputSize)
+        {
+            throw new ArgumentException($"Expected K = s(L) = {Layout.OutputSize} class names (one per output unit) or none; got {classLabels.Count}.", nameof(classLabels));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(labelColumn, -1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(labelColumn, Layout.InputSize);
+        var names = new string[classLabels.Count];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int k = 0; k < names.Length; k++)
+        {
+            string name = classLabels[k] ?? throw new ArgumentNullException(nameof(classLabels), $"Class name {k} is null.");
+            if (name.Length == 0 || name.Length > MaxClassLabelLength || name.Any(char.IsControl))
+            {
+                throw new ArgumentException($"Class name {k} must have 1 to {MaxClassLabelLength} characters and no control characters (line breaks, tabs).", nameof(classLabels));
+            }
+
+            if (!seen.Add(name))
+            {
+                throw new ArgumentException($"Class name {k}, '{name}', is repeated; each class needs its own name.", nameof(classLabels));
+            }
+
+            names[k] = name;
+        }
+
+        return new NetworkModel(Layout, _single, _double, _offsets, _scales, names, labelColumn);
+    }
+
+    /// <summary>The longest class name a model keeps, in UTF-16 characters.</summary>
+    public const int MaxClassLabelLength = 256;
 
     /// <summary>Creates a model, copying the parameters and the normalization.</summary>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>: the stored precision.</typeparam>
@@ -84,13 +149,13 @@ public sealed class NetworkModel
         throw new NotSupportedException($"Models store float or double parameters; {typeof(T).Name} is not supported.");
     }
 
-    /// <summary>A model with the same layout and normalization and other parameters (for example imported from .npy).</summary>
+    /// <summary>A model with the same layout, normalization and class names and other parameters (for example imported from .npy).</summary>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>: the stored precision of the new model.</typeparam>
     /// <param name="parameters">The flat parameters, <see cref="NetworkLayout.ParameterCount"/> finite values.</param>
     /// <exception cref="ArgumentException">The length does not match the layout, or a value is NaN or infinite.</exception>
     public NetworkModel WithParameters<T>(ReadOnlySpan<T> parameters)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => Create(Layout, parameters, _offsets, _scales);
+        => Create(Layout, parameters, _offsets, _scales).WithClassLabels(_classLabels, LabelColumn);
 
     /// <summary>Copies the parameters into <paramref name="destination"/>, converting the precision if needed (double to float rounds to nearest).</summary>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
@@ -137,7 +202,7 @@ public sealed class NetworkModel
         }
     }
 
-    /// <summary>True when the parameters and normalization equal <paramref name="other"/>'s bit for bit.</summary>
+    /// <summary>True when the parameters and normalization equal <paramref name="other"/>'s bit for bit (and the class names and label column are the same).</summary>
     /// <param name="other">Another model.</param>
     public bool BitwiseEquals(NetworkModel? other)
     {
@@ -151,7 +216,9 @@ public sealed class NetworkModel
             : MemoryMarshal.AsBytes(_double.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(other._double.AsSpan()));
         return parametersEqual
             && MemoryMarshal.AsBytes(_offsets.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(other._offsets.AsSpan()))
-            && MemoryMarshal.AsBytes(_scales.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(other._scales.AsSpan()));
+            && MemoryMarshal.AsBytes(_scales.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(other._scales.AsSpan()))
+            && _classLabels.AsSpan().SequenceEqual(other._classLabels)
+            && LabelColumn == other.LabelColumn;
     }
 
     /// <summary>The raw parameter storage for the serializer: exactly one of the two is not null.</summary>

@@ -63,11 +63,11 @@ public class CommandLineTests
     }
 
     [Fact]
-    public void Too_few_output_units_for_the_labels_is_a_data_error_naming_the_line()
+    public void An_output_layer_of_another_size_than_the_class_count_is_a_usage_error()
     {
         (int code, _, string error) = CliRunner.Run("train", "--layers", "64,25,5");
-        Assert.Equal(1, code);
-        Assert.Matches(@"digits\.csv\.gz, line \d+: label 9 needs at least 10 output units", error);
+        Assert.Equal(2, code);
+        Assert.Contains("has 5 output units, but digits.csv.gz has 10 classes (0, 1, 2, 3, 4, 5, 6, 7, 8, 9); the last size must be 10", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -13,11 +13,11 @@ public sealed class CsvErrorTests : IDisposable
         { "ragged", "1,2,0\n3,4,1\n5,6\n", ["line 3", "2 columns", "line 1 has 3"] },
         { "non-numeric", "1,2,0\n3,abc,1\n", ["line 2, column 2", "'abc' is not a finite number"] },
         { "not-finite", "1,2,0\n3,NaN,1\n", ["line 2, column 2", "'NaN'"] },
-        { "fractional-label", "1,2,0\n3,4,1.5\n", ["line 2, column 3", "label 1.5 is not a class index"] },
-        { "negative-label", "1,2,0\n\n3,4,-1\n", ["line 3, column 3", "label -1 is not a class index"] },
+        { "empty-label", "1,2,0\n\n3,4, \n", ["line 3, column 3", "the label is empty"] },
+        { "one-class", "1,2,a\n3,4,a\n", ["every example has the label 'a'"] },
         { "empty", "", ["no data rows (the file is empty)"] },
         { "blank-lines-only", "\n\n", ["no data rows"] },
-        { "undeclared-header", "a,b,label\n1,2,0\n", ["line 1, column 1", "'a' is not a finite number", "pass --header"] },
+        { "text-feature", "1,b,0\n1,2,0\n", ["line 1, column 2", "'b' is not a finite number"] },
     };
 
     [Theory]
@@ -50,18 +50,24 @@ public sealed class CsvErrorTests : IDisposable
         (int code, _, string error) = CliRunner.Run("train", "--data", path, "--test-fraction", "0");
         Assert.Equal(1, code);
         Assert.Contains("column 1: values from", error, StringComparison.Ordinal);
+
+        // The column is the file's, not the feature's: with the label first, the same values are in file column 2.
+        string moved = _temp.Write("moved.csv", $"0,{low},2\n1,{high},4\n0,0,5\n1,0,6\n");
+        (code, _, error) = CliRunner.Run("train", "--data", moved, "--test-fraction", "0", "--label-column", "0");
+        Assert.Equal(1, code);
+        Assert.Contains("column 2: values from", error, StringComparison.Ordinal);
         Assert.Contains(expected, error, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void One_based_labels_train_with_a_warning_about_the_empty_class()
+    public void One_based_labels_become_classes_that_keep_their_names()
     {
         string path = _temp.Write("onebased.csv", "0,1,1\n1,0,2\n0,2,1\n2,0,2\n0,3,1\n3,0,2\n");
         (int code, string output, string error) = CliRunner.Run("train", "--data", path, "--iterations", "5", "--test-fraction", "0");
         Assert.True(code == 0, error);
-        Assert.Contains("warning:", error, StringComparison.Ordinal);
-        Assert.Contains("1 of those 3 classes have no examples (the first is 0)", error, StringComparison.Ordinal);
-        Assert.Contains("2-25-3", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("warning:", error, StringComparison.Ordinal);
+        Assert.Contains("2 classes", output, StringComparison.Ordinal);
+        Assert.Contains("2-25-2", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -97,7 +103,7 @@ public sealed class CsvErrorTests : IDisposable
         string path = _temp.Write("ok.csv", "1,2,0\n3,4,1\n");
         (int code, _, string error) = CliRunner.Run("train", "--data", path, "--label-column", "3");
         Assert.Equal(2, code);
-        Assert.Contains("3 columns (0..2)", error, StringComparison.Ordinal);
+        Assert.Contains("3 columns (0..2, or -1..-3 from the end)", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -138,12 +138,12 @@ public sealed class PredictCommandTests : IClassFixture<PredictCommandTests.Trai
     public void A_label_outside_the_models_classes_is_a_data_error_naming_the_line()
     {
         string row = string.Join(',', Enumerable.Repeat("3", 64));
-        AssertDataErrorWritesNothing($"{row},9\n{row},10\n", "line 2: label 10 is not a class of the model 64-25-10 (0..9)");
+        AssertDataErrorWritesNothing($"{row},9\n{row},10\n", "line 2, column 65: label '10' is not a class of the model 64-25-10 (0, 1, 2, 3, 4, 5, 6, 7, 8, 9)");
     }
 
     [Fact]
     public void Wrong_column_count_is_a_data_error_and_writes_nothing()
-        => AssertDataErrorWritesNothing("1,2,3\n4,5,6\n", "3 columns, but the model 64-25-10 needs 64 features");
+        => AssertDataErrorWritesNothing("1,2,3\n4,5,6\n", "3 columns, but the model 64-25-10 takes 64 features (64 columns, or 65 with a label column)");
 
     /// <summary>predict on <paramref name="csv"/> exits 1 with <paramref name="expected"/> on stderr, and writes no output file.</summary>
     private void AssertDataErrorWritesNothing(string csv, string expected)

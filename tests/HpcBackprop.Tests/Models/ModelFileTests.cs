@@ -137,7 +137,7 @@ public sealed class ModelFileTests : IDisposable
         }
 
         Assert.Contains("not an HpcBackprop model file", Error(b => b[1] = (byte)'X'), StringComparison.Ordinal);
-        Assert.Contains("format version 2 is not supported", Error(b => b[8] = 2), StringComparison.Ordinal);
+        Assert.Contains("format version 3 is not supported", Error(b => b[8] = 3), StringComparison.Ordinal);
         Assert.Contains("element type code 5", Error(b => b[10] = 5), StringComparison.Ordinal);
         Assert.Contains("layer count 1 ", Error(b => b[12] = 1), StringComparison.Ordinal);
         Assert.Contains("checksum mismatch", Error(b => b[^10] ^= 1), StringComparison.Ordinal);
