@@ -35,7 +35,7 @@ public static class Backpropagation
     /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="labels"/> is empty, a parameter or feature is NaN or infinite, or <paramref name="gradient"/> overlaps <paramref name="parameters"/> or <paramref name="features"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A label is outside 0..K-1, or <paramref name="lambda"/> is negative, NaN or infinite.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
-    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
+    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>, or the backward pass's sums could (the gradient is then left as it was).</exception>
     public static T CostAndGradient<T>(
         NetworkLayout layout,
         ReadOnlySpan<T> parameters,
@@ -61,7 +61,7 @@ public static class Backpropagation
     /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="targets"/> is empty, a parameter or feature is NaN or infinite, or <paramref name="gradient"/> overlaps <paramref name="parameters"/> or <paramref name="features"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, 1], or <paramref name="lambda"/> is negative, NaN or infinite.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
-    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
+    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>, or the backward pass's sums could (the gradient is then left as it was).</exception>
     public static T CostAndGradient<T>(
         NetworkLayout layout,
         ReadOnlySpan<T> parameters,
@@ -90,7 +90,7 @@ public static class Backpropagation
     /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="labels"/> is empty, a parameter or feature is NaN or infinite, or <paramref name="gradient"/> overlaps <paramref name="parameters"/> or <paramref name="features"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A label is outside 0..K-1, <paramref name="lambda"/> is negative, NaN or infinite, or the options name no engine.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
-    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
+    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>, or the backward pass's sums could (the gradient is then left as it was).</exception>
     public static T CostAndGradient<T>(
         NetworkLayout layout,
         ReadOnlySpan<T> parameters,
@@ -124,7 +124,7 @@ public static class Backpropagation
     /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="targets"/> is empty, a parameter or feature is NaN or infinite, or <paramref name="gradient"/> overlaps <paramref name="parameters"/> or <paramref name="features"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, 1], <paramref name="lambda"/> is negative, NaN or infinite, or the options name no engine.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
-    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
+    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>, or the backward pass's sums could (the gradient is then left as it was).</exception>
     public static T CostAndGradient<T>(
         NetworkLayout layout,
         ReadOnlySpan<T> parameters,
@@ -161,9 +161,84 @@ public static class Backpropagation
         ReadOnlySpan<int> labels,
         T lambda)
         where T : unmanaged, IFloatingPointIeee754<T>
+        => Cost(layout, parameters, features, labels, lambda, BackpropagationOptions.Default);
+
+    /// <summary>Computes the cost J alone (no backward pass) for m examples given by class labels, with <paramref name="options"/>.</summary>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <param name="layout">The network's layer sizes s(1)..s(L).</param>
+    /// <param name="parameters">All Theta(l), flat, <see cref="NetworkLayout.ParameterCount"/> elements.</param>
+    /// <param name="features">X, m x s(1) row-major.</param>
+    /// <param name="labels">m class indices in 0..K-1, m at least 1.</param>
+    /// <param name="lambda">The regularization strength, finite and &gt;= 0.</param>
+    /// <param name="options">The engine and the most threads to use.</param>
+    /// <returns>The cost J.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="layout"/> or <paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="labels"/> is empty, or a parameter or feature is NaN or infinite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A label is outside 0..K-1, <paramref name="lambda"/> is negative, NaN or infinite, or an option is out of range.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
+    public static T Cost<T>(
+        NetworkLayout layout,
+        ReadOnlySpan<T> parameters,
+        ReadOnlySpan<T> features,
+        ReadOnlySpan<int> labels,
+        T lambda,
+        BackpropagationOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
+        EngineDispatch.CheckOptions(options);
         Supervision<T> y = Check(layout, parameters, features, labels, lambda);
-        return EngineDispatch.CostAndGradient(layout, BackpropagationOptions.Default, parameters, features, y, lambda, Span<T>.Empty);
+        return EngineDispatch.CostAndGradient(layout, options, parameters, features, y, lambda, Span<T>.Empty);
+    }
+
+    /// <summary>Computes the cost J alone (no backward pass) for m examples given by dense targets y(t) (any values in [0, 1]).</summary>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <param name="layout">The network's layer sizes s(1)..s(L).</param>
+    /// <param name="parameters">All Theta(l), flat, <see cref="NetworkLayout.ParameterCount"/> elements.</param>
+    /// <param name="features">X, m x s(1) row-major.</param>
+    /// <param name="targets">Y, m x K row-major, every value in [0, 1], m at least 1.</param>
+    /// <param name="lambda">The regularization strength, finite and &gt;= 0.</param>
+    /// <returns>The cost J.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="layout"/> is null.</exception>
+    /// <exception cref="ArgumentException">A span has the wrong length or is empty, or a parameter or feature is NaN or infinite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, 1], or <paramref name="lambda"/> is negative, NaN or infinite.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
+    public static T Cost<T>(
+        NetworkLayout layout,
+        ReadOnlySpan<T> parameters,
+        ReadOnlySpan<T> features,
+        ReadOnlySpan<T> targets,
+        T lambda)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Cost(layout, parameters, features, targets, lambda, BackpropagationOptions.Default);
+
+    /// <summary>Computes the cost J alone (no backward pass) for m examples given by dense targets, with <paramref name="options"/>.</summary>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <param name="layout">The network's layer sizes s(1)..s(L).</param>
+    /// <param name="parameters">All Theta(l), flat, <see cref="NetworkLayout.ParameterCount"/> elements.</param>
+    /// <param name="features">X, m x s(1) row-major.</param>
+    /// <param name="targets">Y, m x K row-major, every value in [0, 1], m at least 1.</param>
+    /// <param name="lambda">The regularization strength, finite and &gt;= 0.</param>
+    /// <param name="options">The engine and the most threads to use.</param>
+    /// <returns>The cost J.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="layout"/> or <paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">A span has the wrong length or is empty, or a parameter or feature is NaN or infinite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, 1], <paramref name="lambda"/> is negative, NaN or infinite, or an option is out of range.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
+    public static T Cost<T>(
+        NetworkLayout layout,
+        ReadOnlySpan<T> parameters,
+        ReadOnlySpan<T> features,
+        ReadOnlySpan<T> targets,
+        T lambda,
+        BackpropagationOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        EngineDispatch.CheckOptions(options);
+        Supervision<T> y = Check(layout, parameters, features, targets, lambda);
+        return EngineDispatch.CostAndGradient(layout, options, parameters, features, y, lambda, Span<T>.Empty);
     }
 
     /// <summary>

@@ -123,6 +123,12 @@ internal static class BatchedEngine
                 // the 1024 step, they still come from memory there: Theta(l) is 4 MiB.)
                 T squares = T.Zero;
                 bool sumSquares = wantGradient && lastBlock && lambda != T.Zero;
+
+                // The last block's largest feature, for BackwardBound: read now, just before the first product reads
+                // the same rows, it costs the pass's arithmetic but no trip to memory of its own.
+                T largestFeature = wantGradient && lastBlock
+                    ? LargestMagnitude.Of(features.Slice(start * layout.InputSize, count * layout.InputSize))
+                    : T.Zero;
                 finite &= Forward(ws, ws.Buffers, ws.Gemm, team, dop, parameters, features, y, start, count, wantGradient, sumSquares, ref squares, out T blockCost);
                 cost += blockCost;
                 if (!wantGradient)
@@ -130,19 +136,29 @@ internal static class BatchedEngine
                     continue;
                 }
 
+                BackwardErrors(ws, ws.Buffers, ws.Gemm, team, dop, parameters, count);
                 if (!lastBlock)
                 {
                     // The first block overwrites Delta: it is never cleared.
-                    Backward(ws, ws.Buffers, ws.Gemm, team, dop, parameters, features, start, count, delta, start == 0 ? T.Zero : T.One);
+                    BackwardDeltas(ws, ws.Buffers, ws.Gemm, team, dop, parameters, features, start, count, delta, start == 0 ? T.Zero : T.One);
                     continue;
                 }
 
-                // The last block: J is known (and checked, so a throw leaves the gradient untouched) before its
-                // Delta products write D straight into the gradient, on top of the earlier blocks' Delta.
+                // The last block: J and a bound on the Delta sums (BackwardBound) are checked, so a throw leaves the
+                // gradient untouched, before its Delta products write D straight into the gradient, on top of the
+                // earlier blocks' Delta.
                 T j = Regularization.CheckedCost(parameters, features, finite, cost, m, lambda, squares);
+                T hidden = T.Zero;
+                for (int l = 1; l < layout.LayerCount - 1; l++)
+                {
+                    hidden = T.Max(hidden, LargestMagnitude.Of<T>(ws.Buffers.Errors(l, count))); // T.Max keeps a NaN
+                }
+
+                T prior = start == 0 ? T.Zero : LargestMagnitude.Of<T>(delta);
+                BackwardBound.ThrowUnlessFits(BackwardBound.AfterBlock(prior, count, hidden, largestFeature), m, lambda, squares);
                 T mT = T.CreateChecked(m);
                 var target = new GradientTarget<T>(gradient, start == 0 ? ReadOnlySpan<T>.Empty : delta, T.One / mT, lambda / mT);
-                Backward(ws, ws.Buffers, ws.Gemm, team, dop, parameters, features, start, count, Span<T>.Empty, T.Zero, in target);
+                BackwardDeltas(ws, ws.Buffers, ws.Gemm, team, dop, parameters, features, start, count, Span<T>.Empty, T.Zero, in target);
                 return j;
             }
         }
@@ -203,7 +219,8 @@ internal static class BatchedEngine
         bool finite = Forward(ws, buffers, gemm, team, dop, parameters, features, y, start, count, !delta.IsEmpty, false, ref squares, out cost);
         if (!delta.IsEmpty)
         {
-            Backward(ws, buffers, gemm, team, dop, parameters, features, start, count, delta, deltaBeta);
+            BackwardErrors(ws, buffers, gemm, team, dop, parameters, count);
+            BackwardDeltas(ws, buffers, gemm, team, dop, parameters, features, start, count, delta, deltaBeta);
         }
 
         return finite;
@@ -270,12 +287,38 @@ internal static class BatchedEngine
     }
 
     /// <summary>
-    /// The backward products of the row block whose <see cref="Forward"/> just ran: into Delta
+    /// The error terms of the row block whose <see cref="Forward"/> just ran:
+    /// D(l) = (D(l+1) Theta(l)[:,1:]) .* A(l) .* (1 - A(l)), l = L-1 .. 2, from its D(L).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
+    private static void BackwardErrors<T>(
+        BatchedWorkspace<T> ws,
+        BlockBuffers<T> buffers,
+        ParallelGemm<T>? gemm,
+        WorkerTeam? team,
+        int dop,
+        ReadOnlySpan<T> parameters,   // ParameterCount
+        int count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        NetworkLayout layout = ws.Layout;
+        for (int l = layout.LayerCount - 2; l >= 1; l--)
+        {
+            int s = layout.LayerSize(l), next = layout.LayerSize(l + 1);
+            var d = new GemmOperand<T>(buffers.Errors(l + 1, count), count, next, next, transposed: false);
+            var theta = new GemmOperand<T>(Theta(layout, parameters, l)[1..], next, s, s + 1, transposed: false);
+            Product(gemm, team, dop, in d, in theta, T.Zero, ReadOnlySpan<T>.Empty, buffers.Errors(l, count), s,
+                EpilogueArguments<T>.SigmoidGradient(buffers.Activations(l, count), s));
+        }
+    }
+
+    /// <summary>
+    /// The Delta products of the row block whose <see cref="BackwardErrors"/> just ran: into Delta
     /// (delta = deltaBeta delta + the block's D' [1 A]) or straight
     /// into the regularized gradient (<see cref="RegularizedGradientEpilogue{T}"/>) when <paramref name="target"/> has one.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
-    private static void Backward<T>(
+    private static void BackwardDeltas<T>(
         BatchedWorkspace<T> ws,
         BlockBuffers<T> buffers,
         ParallelGemm<T>? gemm,
@@ -293,16 +336,6 @@ internal static class BatchedEngine
         NetworkLayout layout = ws.Layout;
         int lastLayer = layout.LayerCount - 1;
         ReadOnlySpan<T> input = features.Slice(start * layout.InputSize, count * layout.InputSize);
-
-        // D(l) = (D(l+1) Theta(l)[:,1:]) .* A(l) .* (1 - A(l)), l = L-1 .. 2.
-        for (int l = lastLayer - 1; l >= 1; l--)
-        {
-            int s = layout.LayerSize(l), next = layout.LayerSize(l + 1);
-            var d = new GemmOperand<T>(buffers.Errors(l + 1, count), count, next, next, transposed: false);
-            var theta = new GemmOperand<T>(Theta(layout, parameters, l)[1..], next, s, s + 1, transposed: false);
-            Product(gemm, team, dop, in d, in theta, T.Zero, ReadOnlySpan<T>.Empty, buffers.Errors(l, count), s,
-                EpilogueArguments<T>.SigmoidGradient(buffers.Activations(l, count), s));
-        }
 
         // Delta(l)[:,1:] = beta Delta(l)[:,1:] + D(l+1)' A(l); Delta(l)[:,0] = beta Delta(l)[:,0] + the column sums of D(l+1).
         // Or, into the gradient: D(l) = invM (prior(l) + D(l+1)' [1 A(l)]) + scale [0 Theta(l)[:,1:]].

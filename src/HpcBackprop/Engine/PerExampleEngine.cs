@@ -51,6 +51,12 @@ internal static class PerExampleEngine
         T cost = T.Zero, squares = T.Zero;
         bool finite = true;
         int lastStart = (m - 1) / ws.BlockSize * ws.BlockSize;
+
+        // BackwardBound needs a bound on the earlier blocks' Delta: its largest entry, one pass over Delta at the end,
+        // or, when Delta is the larger of the two (wide layers, few examples), each block's bound from its errors and
+        // features while they are in cache.
+        bool boundPerBlock = wantGradient && m > ws.BlockSize && layout.ParameterCount > (long)lastStart * layout.InputSize;
+        double priorBound = 0;
         for (int start = 0; start < m; start += ws.BlockSize)
         {
             int count = Math.Min(ws.BlockSize, m - start);
@@ -73,6 +79,11 @@ internal static class PerExampleEngine
                 break;
             }
 
+            if (boundPerBlock)
+            {
+                priorBound += BackwardBound.AfterBlock(T.Zero, count, HiddenErrors(ws, count), LargestMagnitude.Of(input));
+            }
+
             // The next block's features come from memory (the 400-25-10 data set is 8 MB): ask for them now,
             // so they arrive during the outer products instead of stalling the next forward pass. The harness
             // measured 400-25-10, m = 5000 at 5.81 -> 5.43 ms (min of 6 alternated rounds; median 6.03 -> 5.56).
@@ -88,11 +99,17 @@ internal static class PerExampleEngine
             }
         }
 
-        // J is checked before anything is written: a throw leaves the caller's gradient as it was.
+        // J and a bound on the backward pass's sums are checked before anything is written: a throw leaves the
+        // caller's gradient as it was.
         T j = Regularization.CheckedCost(parameters, features, finite, cost, m, lambda, squares);
         if (wantGradient)
         {
-            WriteGradient(ws, parameters, features.Slice(lastStart * layout.InputSize), m - lastStart, m, lambda, delta, gradient);
+            int lastCount = m - lastStart;
+            ReadOnlySpan<T> lastInput = features.Slice(lastStart * layout.InputSize, lastCount * layout.InputSize);
+            double prior = boundPerBlock ? priorBound : delta.IsEmpty ? 0 : double.CreateTruncating(LargestMagnitude.Of<T>(delta));
+            double bound = prior + BackwardBound.AfterBlock(T.Zero, lastCount, HiddenErrors(ws, lastCount), LargestMagnitude.Of(lastInput));
+            BackwardBound.ThrowUnlessFits(bound, m, lambda, squares);
+            WriteGradient(ws, parameters, lastInput, lastCount, m, lambda, delta, gradient);
         }
 
         return j;
@@ -126,6 +143,19 @@ internal static class PerExampleEngine
                 gradient.Slice(offset, length), rows, columns, ws.Errors(l + 1, count), l == 0 ? input : ws.Activations(l, count),
                 count, invM, scale, parameters.Slice(offset, length), delta.IsEmpty ? delta : delta.Slice(offset, length));
         }
+    }
+
+    /// <summary>The largest |d(l)| of a block's hidden layers (0 without any), NaN when one is not finite.</summary>
+    private static T HiddenErrors<T>(Workspace<T> ws, int count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T hidden = T.Zero;
+        for (int l = 1; l < ws.Layout.LayerCount - 1; l++)
+        {
+            hidden = T.Max(hidden, LargestMagnitude.Of<T>(ws.Errors(l, count))); // T.Max keeps a NaN
+        }
+
+        return hidden;
     }
 
     /// <summary>d(l) = (Theta(l)' d(l+1))[1..] .* a(l) .* (1 - a(l)), l = L-1 .. 2, for one block whose d(L) is set.</summary>

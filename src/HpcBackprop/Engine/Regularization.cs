@@ -26,10 +26,13 @@ internal static class Regularization
         Span<T> gradient)            // ParameterCount or empty
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T j = CheckedCost(parameters, features, preActivationsFinite, cost, m, lambda,
-            lambda != T.Zero ? SquaredWeights<T>(layout, parameters) : T.Zero);
+        T squares = lambda != T.Zero ? SquaredWeights<T>(layout, parameters) : T.Zero;
+        T j = CheckedCost(parameters, features, preActivationsFinite, cost, m, lambda, squares);
         if (!gradient.IsEmpty)
         {
+            // Delta is complete here, so its own largest entry bounds D (a throw leaves the gradient as it was).
+            BackwardBound.ThrowUnlessFits(double.CreateTruncating(Kernels.LargestMagnitude.Of(delta)), m, lambda, squares);
+
             // D = (1/m) Delta + (lambda/m) Theta in one pass per matrix, then the bias column, which is not regularized.
             T mT = T.CreateChecked(m);
             T invM = T.One / mT;
