@@ -133,9 +133,9 @@ internal static class InputValidation
     /// <summary>An output of m rows of <paramref name="width"/> values (width 1: one per example).</summary>
     public static void CheckOutputLength(int actual, int m, int width, string paramName)
     {
-        if (actual != m * width)
+        if (actual != (long)m * width)
         {
-            string shape = width == 1 ? $"m = {m}" : $"m x K = {m} x {width} = {m * width}";
+            string shape = width == 1 ? $"m = {m}" : $"m x K = {m} x {width} = {(long)m * width}";
             throw new ArgumentException($"Expected {paramName} of {shape} elements; got {actual}.", paramName);
         }
     }

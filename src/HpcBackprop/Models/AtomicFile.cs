@@ -12,7 +12,10 @@ internal static class AtomicFile
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full) ?? ".";
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        // Named after the target for whoever finds one after a crash, cut so the name stays within the 255 bytes
+        // most file systems allow even when the target's name is near that limit.
+        string name = Path.GetFileName(full);
+        string temporary = Path.Combine(directory, $".{(name.Length > 64 ? name[..64] : name)}.{Guid.NewGuid():N}.tmp");
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))

@@ -207,6 +207,7 @@ public static class ModelFile
     /// <param name="path">The destination; an existing file is replaced.</param>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="UnauthorizedAccessException">The directory or file may not be written.</exception>
     public static void Save(NetworkModel model, string path) => AtomicFile.WriteAllBytes(path, Serialize(model));
 
     /// <summary>Reads and validates the model file at <paramref name="path"/>.</summary>

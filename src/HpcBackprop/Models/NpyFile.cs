@@ -136,9 +136,15 @@ public static class NpyFile
     /// <param name="source">A name for the data in error messages, usually the path.</param>
     /// <returns>The elements.</returns>
     /// <exception cref="InvalidDataException">The data are not a supported one-dimensional .npy array, or their length disagrees with the shape.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
     public static T[] Deserialize<T>(ReadOnlySpan<byte> data, string source = "npy data")
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+        {
+            throw new NotSupportedException($".npy import supports float and double; {typeof(T).Name} is not supported.");
+        }
+
         NpyHeader header = ReadHeader(data, source);
         if (header.Shape.Count != 1)
         {

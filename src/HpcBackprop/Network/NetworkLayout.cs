@@ -56,7 +56,7 @@ public sealed class NetworkLayout : IEquatable<NetworkLayout>
         for (int i = 0; i < _sizes.Length - 1; i++)
         {
             _offsets[i] = (int)offset;
-            offset += (long)_sizes[i + 1] * (_sizes[i] + 1);
+            offset += (long)_sizes[i + 1] * ((long)_sizes[i] + 1); // s(l) + 1 in 64 bits: s(l) may be int.MaxValue
             if (offset > int.MaxValue)
             {
                 throw new ArgumentOutOfRangeException(nameof(layerSizes), offset,
@@ -189,7 +189,7 @@ public sealed class NetworkLayout : IEquatable<NetworkLayout>
         {
             if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out sizes[i]))
             {
-                throw new FormatException($"Layer sizes must be positive whole numbers separated by '-' or ','; '{parts[i]}' in '{text}' is not.");
+                throw new FormatException($"Layer sizes must be positive whole numbers separated by '-', ',' or 'x'; '{parts[i]}' in '{text}' is not.");
             }
         }
 

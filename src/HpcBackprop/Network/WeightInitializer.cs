@@ -33,10 +33,16 @@ public static class WeightInitializer
     /// <param name="seed">Any value; equal seeds give equal parameters.</param>
     /// <exception cref="ArgumentNullException"><paramref name="layout"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="parameters"/> has the wrong length.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
     public static void Initialize<T>(NetworkLayout layout, Span<T> parameters, ulong seed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(layout);
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+        {
+            throw new NotSupportedException($"Weights are float or double; {typeof(T).Name} is not supported.");
+        }
+
         layout.CheckParameterLength(parameters.Length, nameof(parameters));
         ulong state = seed;
         for (int index = 0; index < layout.ThetaCount; index++)
@@ -56,6 +62,7 @@ public static class WeightInitializer
     /// <param name="layout">The network layout.</param>
     /// <param name="seed">Any value; equal seeds give equal parameters.</param>
     /// <exception cref="ArgumentNullException"><paramref name="layout"/> is null.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
     public static T[] Create<T>(NetworkLayout layout, ulong seed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

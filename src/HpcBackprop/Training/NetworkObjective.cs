@@ -101,6 +101,11 @@ public sealed class NetworkObjective<T> : IStochasticObjective<T>
     public T Evaluate(ReadOnlySpan<T> parameters, ReadOnlySpan<int> examples, Span<T> gradient)
     {
         int n = Layout.InputSize, b = examples.Length;
+        if (b == 0)
+        {
+            throw new ArgumentException("Expected at least one example index; examples is empty.", nameof(examples));
+        }
+
         if (_batchLabels.Length < b)
         {
             _batchLabels = new int[b];

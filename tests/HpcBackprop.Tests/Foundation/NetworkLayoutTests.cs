@@ -88,6 +88,17 @@ public class NetworkLayoutTests
     }
 
     [Theory]
+    [InlineData(int.MaxValue, 1)] // s(1) + 1 wrapped to int.MinValue in 32 bits: -2^31 parameters
+    [InlineData(int.MaxValue, 2)] // wrapped to 0 parameters
+    [InlineData(1, int.MaxValue)]
+    public void More_parameters_than_a_span_holds_is_rejected_even_where_32_bit_sizes_wrap(int first, int second)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new NetworkLayout(first, second));
+        Assert.Equal("layerSizes", e.ParamName);
+        Assert.Contains("more parameters than a span can index", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(-3)]
     public void A_size_below_one_is_rejected_with_the_parameter_named(int bad)
