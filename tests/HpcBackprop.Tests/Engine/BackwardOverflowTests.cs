@@ -78,7 +78,9 @@ public class BackwardOverflowTests
         double z = (double)theta[1] * x[0];
         double expectedJ = z + Math.Log(1 + Math.Exp(-z));
         float tolerance = 4e-7f * m;
-        Assert.Equal(expectedJ, j, expectedJ * 4 * 6e-8);
+        // J: each softplus term within a few ulps, then a float sum of m terms (sequential on the scalar path):
+        // (m + 8) units of roundoff.
+        Assert.Equal(expectedJ, j, expectedJ * (m + 8) * 6e-8);
         for (int i = 0; i < gradient.Length; i++)
         {
             Assert.True(Math.Abs(gradient[i] - expected[i]) <= tolerance * Math.Abs(expected[i]), $"entry {i}: {gradient[i]} against {expected[i]}");
