@@ -64,7 +64,8 @@ internal sealed record TrainSettings(
     /// <summary>Creates and deletes a file beside <paramref name="path"/>, so an unwritable place is found before training.</summary>
     private static void CheckWritable(string path)
     {
-        string probe = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.probe");
+        string name = Path.GetFileName(path);
+        string probe = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{(name.Length > 64 ? name[..64] : name)}.{Guid.NewGuid():N}.probe");
         try
         {
             using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))

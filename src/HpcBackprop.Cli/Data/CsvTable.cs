@@ -89,11 +89,23 @@ internal sealed class CsvTable
             throw new DataException($"{path}: cannot read the file: {e.Message}");
         }
 
-        byte[] magic = new byte[2];
-        int read = stream.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
-        stream.Position = 0;
+        // The first two bytes are read once and handed back in front of the rest, so a pipe (which cannot seek)
+        // works as well as a file.
+        var magic = new byte[2];
+        int read;
+        try
+        {
+            read = stream.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
+        }
+        catch (IOException e)
+        {
+            stream.Dispose();
+            throw new DataException($"{path}: cannot read the file: {e.Message}");
+        }
+
+        Stream whole = new PrefixedStream(magic.AsMemory(0, read), stream);
         bool gzip = read == 2 && magic[0] == 0x1F && magic[1] == 0x8B;
-        return Read(gzip ? new GZipStream(stream, CompressionMode.Decompress) : stream, path, hasHeader, labelFor);
+        return Read(gzip ? new GZipStream(whole, CompressionMode.Decompress) : whole, path, hasHeader, labelFor);
     }
 
     /// <summary>Reads delimited text from a stream (which is disposed); see <see cref="Load"/>.</summary>
@@ -132,8 +144,9 @@ internal sealed class CsvTable
                         first[c] = row[c].Span.Trim().ToString();
                     }
 
-                    labelColumn = Resolve(labelFor(columns), first, source, columns, hasHeader);
-                    if (hasHeader || LooksLikeHeader(first, labelColumn))
+                    LabelColumn? choice = labelFor(columns);
+                    labelColumn = Resolve(choice, first, source, columns);
+                    if (hasHeader || choice?.Name is not null || LooksLikeHeader(first, labelColumn))
                     {
                         header = first; // the data rows must match its width
                         continue;
@@ -160,7 +173,8 @@ internal sealed class CsvTable
 
                     if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
                     {
-                        throw new DataException($"{source}, line {line}, column {c + 1}: '{cell}' is not a finite number (features must be numbers; columns are separated by '{Show(delimiter)}').");
+                        string hint = lines.Count == 0 && header is null ? " If the first line is a header, pass --header." : "";
+                        throw new DataException($"{source}, line {line}, column {c + 1}: '{cell}' is not a finite number (features must be numbers; columns are separated by '{Show(delimiter)}').{hint}");
                     }
 
                     cells.Add(value);
@@ -189,28 +203,29 @@ internal sealed class CsvTable
     }
 
     /// <summary>The label column of a file of <paramref name="columns"/> columns whose first line is <paramref name="first"/>.</summary>
-    private static int Resolve(LabelColumn? choice, string[] first, string source, int columns, bool hasHeader)
+    private static int Resolve(LabelColumn? choice, string[] first, string source, int columns)
     {
         if (choice is not { } label)
         {
             return -1;
         }
 
+        int index;
         if (label.Name is { } name)
         {
-            int found = Array.IndexOf(first, name);
-            if (found < 0)
+            index = Array.IndexOf(first, name);
+            if (index < 0)
             {
                 throw new UsageException($"--label-column {name}: {source} has no column of that name in its first line ({string.Join(", ", first.Take(12))}{(first.Length > 12 ? ", ..." : "")}).");
             }
-
-            return found;
         }
-
-        int index = label.Index < 0 ? columns + label.Index : label.Index;
-        if ((uint)index >= (uint)columns)
+        else
         {
-            throw new UsageException($"--label-column {label.Index}: {source} has {columns} columns (0..{columns - 1}, or -1..-{columns} from the end).");
+            index = label.Index < 0 ? columns + label.Index : label.Index;
+            if ((uint)index >= (uint)columns)
+            {
+                throw new UsageException($"--label-column {label.Index}: {source} has {columns} columns (0..{columns - 1}, or -1..-{columns} from the end).");
+            }
         }
 
         if (columns < 2)
@@ -221,7 +236,10 @@ internal sealed class CsvTable
         return index;
     }
 
-    /// <summary>A first line is a header when it has feature cells and none of them is a number.</summary>
+    /// <summary>
+    /// A first line is a header when it has feature cells and every one of them is a name: not a number, not empty
+    /// and not a usual mark of a missing value (so a first row of missing values is an error, not a header).
+    /// </summary>
     private static bool LooksLikeHeader(string[] first, int labelColumn)
     {
         bool any = false;
@@ -233,7 +251,8 @@ internal sealed class CsvTable
             }
 
             any = true;
-            if (double.TryParse(first[c], NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            string cell = first[c];
+            if (cell.Length == 0 || MissingMarks.Contains(cell) || double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
             {
                 return false;
             }
@@ -241,6 +260,8 @@ internal sealed class CsvTable
 
         return any;
     }
+
+    private static readonly HashSet<string> MissingMarks = new(["?", "-", "--", ".", "NA", "N/A", "NaN", "null", "none", "nil", "missing"], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// Reads up to the end of the first non-blank line and picks the delimiter it holds most of outside quotes
@@ -251,7 +272,7 @@ internal sealed class CsvTable
         const int MaxPrefix = 64 * 1024 * 1024;
         var prefix = new System.Text.StringBuilder();
         var buffer = new char[8192];
-        int start = 0;
+        var line = new System.Text.StringBuilder(); // the current line, until a non-blank one ends
         while (prefix.Length < MaxPrefix)
         {
             int n = reader.Read(buffer, 0, buffer.Length);
@@ -261,21 +282,27 @@ internal sealed class CsvTable
             }
 
             prefix.Append(buffer, 0, n);
-            string sofar = prefix.ToString();
-            int end;
-            while ((end = sofar.IndexOf('\n', start)) >= 0)
+            for (int i = 0; i < n; i++)
             {
-                if (!sofar.AsSpan(start, end - start).Trim().IsEmpty)
+                char ch = buffer[i];
+                if (ch is '\n' or '\r')
                 {
-                    return (sofar, Pick(sofar.AsSpan(start, end - start)));
-                }
+                    string text = line.ToString();
+                    if (!text.AsSpan().Trim().IsEmpty)
+                    {
+                        return (prefix.ToString(), Pick(text));
+                    }
 
-                start = end + 1;
+                    line.Clear();
+                }
+                else
+                {
+                    line.Append(ch);
+                }
             }
         }
 
-        string all = prefix.ToString();
-        return (all, Pick(all.AsSpan(Math.Min(start, all.Length))));
+        return (prefix.ToString(), Pick(line.ToString()));
     }
 
     private static char Pick(ReadOnlySpan<char> line)
@@ -307,6 +334,57 @@ internal sealed class CsvTable
     }
 
     private static string Show(char delimiter) => delimiter == '\t' ? "\\t" : delimiter.ToString();
+
+    /// <summary>A read-only stream of <c>prefix</c> and then the rest of another stream (which it disposes).</summary>
+    private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) : Stream
+    {
+        private ReadOnlyMemory<byte> _prefix = prefix;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (!_prefix.IsEmpty)
+            {
+                int n = Math.Min(buffer.Length, _prefix.Length);
+                _prefix.Span[..n].CopyTo(buffer);
+                _prefix = _prefix[n..];
+                return n;
+            }
+
+            return rest.Read(buffer);
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                rest.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
 
     /// <summary>A reader that returns <c>prefix</c> and then the rest of another reader (which it disposes).</summary>
     private sealed class ReplayTextReader(string prefix, TextReader rest) : TextReader

@@ -50,10 +50,41 @@ internal sealed class Dataset
     /// The key two spellings of one label share: a number's shortest round-trip form ("1.0" and "1" are one class),
     /// otherwise the text itself.
     /// </summary>
+    /// <remarks>
+    /// Only numbers of at most 15 significant digits, which a double holds exactly in decimal, are merged this way:
+    /// longer ones (account numbers, codes) stay text, so two that differ only past a double's precision stay apart.
+    /// </remarks>
     public static string ClassKey(string label)
-        => double.TryParse(label, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value)
+        => SignificantDigits(label) <= 15
+            && double.TryParse(label, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value)
             ? (value == 0 ? 0.0 : value).ToString("R", CultureInfo.InvariantCulture)
             : label;
+
+    // The digits of the mantissa from the first nonzero one to the last nonzero one (before any exponent).
+    private static int SignificantDigits(string text)
+    {
+        int first = -1, last = -1, position = 0;
+        foreach (char ch in text)
+        {
+            if (ch is 'e' or 'E')
+            {
+                break;
+            }
+
+            if (ch is >= '0' and <= '9')
+            {
+                if (ch != '0')
+                {
+                    first = first < 0 ? position : first;
+                    last = position;
+                }
+
+                position++;
+            }
+        }
+
+        return first < 0 ? 1 : last - first + 1;
+    }
 
     /// <summary>
     /// Labelled examples: the distinct labels become classes 0..K-1, in numeric order when every label is a number
@@ -65,14 +96,20 @@ internal sealed class Dataset
     {
         string[] texts = table.Labels ?? throw new DataException($"{table.Source}: no label column.");
         var first = new Dictionary<string, string>(StringComparer.Ordinal); // key -> first spelling
-        foreach (string text in texts)
+        for (int r = 0; r < texts.Length; r++)
         {
+            string text = texts[r];
+            if (text.Length > Models.NetworkModel.MaxClassLabelLength || text.Any(char.IsControl))
+            {
+                throw new DataException($"{table.Source}, line {table.Lines[r]}, column {table.LabelColumn + 1}: a label must have at most {Models.NetworkModel.MaxClassLabelLength} characters and no control characters (tabs, line breaks); this one has {text.Length}.");
+            }
+
             first.TryAdd(ClassKey(text), text);
         }
 
         bool numeric = first.Keys.All(k => double.TryParse(k, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
         string[] keys = numeric
-            ? [.. first.Keys.OrderBy(k => double.Parse(k, CultureInfo.InvariantCulture))]
+            ? [.. first.Keys.OrderBy(k => double.Parse(k, CultureInfo.InvariantCulture)).ThenBy(k => k, StringComparer.Ordinal)]
             : [.. first.Keys.Order(StringComparer.Ordinal)];
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int k = 0; k < keys.Length; k++)

@@ -100,6 +100,11 @@ public sealed class NetworkModel
                 throw new ArgumentException($"Class name {k} must have 1 to {MaxClassLabelLength} characters and no control characters (line breaks, tabs).", nameof(classLabels));
             }
 
+            if (!IsValidUtf16(name))
+            {
+                throw new ArgumentException($"Class name {k} is not valid UTF-16 (an unpaired surrogate), so it cannot be stored as UTF-8.", nameof(classLabels));
+            }
+
             if (!seen.Add(name))
             {
                 throw new ArgumentException($"Class name {k}, '{name}', is repeated; each class needs its own name.", nameof(classLabels));
@@ -109,6 +114,21 @@ public sealed class NetworkModel
         }
 
         return new NetworkModel(Layout, _single, _double, _offsets, _scales, names, labelColumn);
+    }
+
+    private static bool IsValidUtf16(string text)
+    {
+        for (ReadOnlySpan<char> rest = text; !rest.IsEmpty;)
+        {
+            if (System.Text.Rune.DecodeFromUtf16(rest, out _, out int used) != System.Buffers.OperationStatus.Done)
+            {
+                return false;
+            }
+
+            rest = rest[used..];
+        }
+
+        return true;
     }
 
     /// <summary>The longest class name a model keeps, in UTF-16 characters.</summary>

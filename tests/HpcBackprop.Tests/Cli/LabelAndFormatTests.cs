@@ -98,6 +98,72 @@ public sealed class LabelAndFormatTests : IDisposable
     }
 
     [Fact]
+    public void A_label_column_found_by_name_makes_the_first_line_the_header_even_when_some_names_are_numbers()
+    {
+        string path = _temp.Write("h.csv", "x,2,species\n" + Csv(Clusters(), ",", header: false, labelFirst: false));
+        (int code, string output, string error) = CliRunner.Run("train", "--data", path, "--label-column", "species", "--iterations", "2");
+        Assert.True(code == 0, error);
+        Assert.Contains("60 examples, 2 features, 3 classes", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("?,?,setosa", "'?'")]
+    [InlineData(",,setosa", "''")]
+    [InlineData("NA,NA,setosa", "'NA'")]
+    public void A_first_row_of_missing_values_is_an_error_not_a_header(string first, string cell)
+    {
+        string path = _temp.Write("m.csv", first + "\n" + Csv(Clusters(), ",", header: false, labelFirst: false));
+        (int code, _, string error) = CliRunner.Run("train", "--data", path);
+        Assert.Equal(1, code);
+        Assert.Contains($"line 1, column 1: {cell} is not a finite number", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"a\tb\"")]
+    [InlineData("\"a\nb\"")]
+    public void A_label_that_a_model_cannot_keep_is_an_error_naming_its_line(string label)
+    {
+        string path = _temp.Write("l.csv", "1,2,x\n3,4," + label + "\n5,6,x\n");
+        (int code, _, string error) = CliRunner.Run("train", "--data", path);
+        Assert.Equal(1, code);
+        Assert.Contains("line 2, column 3: a label must have at most 256 characters and no control characters", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Data_from_a_pipe_is_read_too()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return; // mkfifo
+        }
+
+        string fifo = _temp.File("pipe.csv");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo))
+        {
+            mkfifo.WaitForExit();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        byte[] content = Encoding.ASCII.GetBytes(Csv(Clusters(), ",", header: false, labelFirst: false));
+        Task writer = Task.Run(() => File.WriteAllBytes(fifo, content)); // blocks until the reader opens the pipe
+        (int code, string output, string error) = CliRunner.Run("train", "--data", fifo, "--iterations", "2");
+        await writer.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(code == 0, error);
+        Assert.Contains("60 examples, 2 features, 3 classes", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Long_numbers_differing_past_a_doubles_precision_stay_two_classes()
+    {
+        string path = _temp.Write("ids.csv", "0,0,12345678901234567890\n0,1,12345678901234567891\n1,0,12345678901234567890\n1,1,12345678901234567891\n");
+        string model = _temp.File("m.hpcb");
+        (int code, string output, string error) = CliRunner.Run("train", "--data", path, "--test-fraction", "0", "--iterations", "2", "--save", model);
+        Assert.True(code == 0, error);
+        Assert.Contains("2 classes", output, StringComparison.Ordinal);
+        Assert.Equal(["12345678901234567890", "12345678901234567891"], ModelFile.Load(model).ClassLabels);
+    }
+
+    [Fact]
     public void Gzip_is_recognized_by_its_content_not_its_name()
     {
         string path = _temp.File("data.csv");

@@ -13,10 +13,23 @@ public class BackwardOverflowTests
     public static TheoryData<BackpropagationEngine, int> Routes => new()
     {
         { BackpropagationEngine.PerExample, 1 },
-        { BackpropagationEngine.PerExample, 20 },   // several blocks: the earlier ones' Delta is measured
+        { BackpropagationEngine.PerExample, 20 },   // three blocks
         { BackpropagationEngine.Batched, 1 },
-        { BackpropagationEngine.Batched, 300 },     // two row blocks
-        { BackpropagationEngine.Batched, 600 },     // the row-block-parallel route (asserted below)
+        { BackpropagationEngine.Batched, 300 },     // narrow layers: the row-block-parallel route, as at 600
+        { BackpropagationEngine.Batched, 600 },
+    };
+
+    /// <summary>
+    /// Layout, engine and m for each way the earlier blocks' Delta enters the bound: per-example with Delta measured
+    /// (1-1: the Delta pass is the shorter) or bounded block by block (128-128), batched with row blocks in
+    /// sequence (128-128: products big enough to split) or in parallel chunks (1-1, through Regularization.Finish).
+    /// </summary>
+    public static TheoryData<string, BackpropagationEngine, int> EarlierBlockRoutes => new()
+    {
+        { "1-1", BackpropagationEngine.PerExample, 20 },
+        { "128-128", BackpropagationEngine.PerExample, 20 },
+        { "128-128", BackpropagationEngine.Batched, 300 },
+        { "1-1", BackpropagationEngine.Batched, 600 },
     };
 
     /// <summary>
@@ -87,11 +100,40 @@ public class BackwardOverflowTests
         }
     }
 
-    [Fact]
-    public void The_600_example_cases_take_the_row_block_parallel_route()
+    /// <summary>
+    /// Dense targets 0 and, in the first two examples only, feature 0 = 3e38 with weights 1e-37 on it: z = 30, d ~ 1,
+    /// and those two examples' Delta terms (3e38 each) overflow float between them. The last block is harmless
+    /// (features 1 and 0), so only the earlier blocks' part of the bound can catch it.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(EarlierBlockRoutes))]
+    public void An_overflow_in_an_earlier_block_alone_throws_and_leaves_the_gradient_as_it_was(string layoutText, BackpropagationEngine engine, int m)
     {
-        Assert.True(BatchedEngine.Chunks(new NetworkLayout(1, 1, 10), 600, BatchedWorkspace<float>.DefaultRowBlock, sizeof(float)) > 1);
-        Assert.True(BatchedEngine.Chunks(new NetworkLayout(1, 1), 600, BatchedWorkspace<float>.DefaultRowBlock, sizeof(float)) > 1);
+        var layout = NetworkLayout.Parse(layoutText);
+        int n = layout.InputSize, k = layout.OutputSize;
+        var theta = new float[layout.ParameterCount];
+        for (int i = 0; i < k; i++)
+        {
+            theta[(i * (n + 1)) + 1] = 1e-37f; // Theta(1)[i, feature 0]
+        }
+
+        var x = new float[m * n];
+        for (int t = 0; t < m; t++)
+        {
+            x[t * n] = t < 2 ? 3e38f : 1f;
+        }
+
+        AssertThrowsAndKeepsGradient(layout, theta, x, null, new float[m * k], engine);
+    }
+
+    [Fact]
+    public void The_cases_take_the_routes_they_are_meant_to()
+    {
+        int rowBlock = BatchedWorkspace<float>.DefaultRowBlock;
+        Assert.True(BatchedEngine.Chunks(new NetworkLayout(1, 1, 10), 300, rowBlock, sizeof(float)) > 1);
+        Assert.True(BatchedEngine.Chunks(new NetworkLayout(1, 1, 10), 600, rowBlock, sizeof(float)) > 1);
+        Assert.True(BatchedEngine.Chunks(new NetworkLayout(1, 1), 600, rowBlock, sizeof(float)) > 1);
+        Assert.Equal(1, BatchedEngine.Chunks(new NetworkLayout(128, 128), 300, rowBlock, sizeof(float)));
     }
 
     private static BackpropagationOptions Options(BackpropagationEngine engine) => new() { Engine = engine, MaxDegreeOfParallelism = 1 };
