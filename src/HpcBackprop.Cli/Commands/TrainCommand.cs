@@ -78,6 +78,10 @@ internal sealed class TrainCommand : Command
         int[] trainY = train.Labels!;
 
         output.WriteLine($"data      {data.Source}: {data.Count} examples, {data.Features} features, {classes} classes");
+        if (data.Format is { } format)
+        {
+            output.WriteLine($"read      {format}");
+        }
         output.WriteLine($"split     {train.Count} train / {test.Count} test, stratified, seed {settings.Seed}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"network   {layout} ({layout.ParameterCount} parameters), {(typeof(T) == typeof(float) ? "float" : "double")}, lambda {settings.Lambda}, {settings.OptimizerName}, {settings.Iterations} iterations, {settings.Threads} thread(s)"));

@@ -68,6 +68,31 @@ internal sealed class CsvTable
 
     public char Delimiter { get; }
 
+    /// <summary>
+    /// What was detected, when it is not the plain default (comma, no header): "header skipped (a, b, ...);
+    /// delimiter ';'" and the label column; null otherwise.
+    /// </summary>
+    public string? Describe()
+    {
+        var parts = new List<string>();
+        if (Header is not null)
+        {
+            parts.Add($"header skipped ({string.Join(", ", Header.Take(8))}{(Header.Length > 8 ? ", ..." : "")})");
+        }
+
+        if (Delimiter != ',')
+        {
+            parts.Add($"delimiter '{Show(Delimiter)}'");
+        }
+
+        if (LabelColumn >= 0 && LabelColumn != Columns - 1)
+        {
+            parts.Add($"label in column {LabelColumn + 1}");
+        }
+
+        return parts.Count == 0 ? null : string.Join("; ", parts);
+    }
+
     /// <summary>The 1-based file column of feature <paramref name="feature"/>, for messages.</summary>
     public int FileColumn(int feature) => (LabelColumn >= 0 && feature >= LabelColumn ? feature + 1 : feature) + 1;
 

@@ -40,6 +40,9 @@ internal sealed class Dataset
     /// <summary>The 0-based file column that held the label, or -1.</summary>
     public int LabelColumn { get; }
 
+    /// <summary>How the file was read, for the user to check: the header skipped and the delimiter; null for defaults.</summary>
+    public string? Format { get; init; }
+
     /// <summary>K, the number of classes.</summary>
     public int ClassCount => ClassNames?.Length ?? 0;
 
@@ -118,7 +121,10 @@ internal sealed class Dataset
         }
 
         int[] labels = [.. texts.Select(t => index[ClassKey(t)])];
-        return new Dataset(table.Source, table.Features, table.Cells, labels, [.. keys.Select(k => first[k])], table.Lines, table.LabelColumn);
+        return new Dataset(table.Source, table.Features, table.Cells, labels, [.. keys.Select(k => first[k])], table.Lines, table.LabelColumn)
+        {
+            Format = table.Describe(),
+        };
     }
 
     /// <summary>

@@ -66,6 +66,16 @@ public sealed class LabelAndFormatTests : IDisposable
         (int code, string output, string error) = CliRunner.Run(args);
         Assert.True(code == 0, error);
         Assert.Contains("60 examples, 2 features, 3 classes", output, StringComparison.Ordinal);
+        if (header)
+        {
+            Assert.Contains(labelFirst ? "header skipped (species, x, y)" : "header skipped (x, y, species)", output, StringComparison.Ordinal);
+        }
+
+        if (separator != ",")
+        {
+            Assert.Contains($"delimiter '{(separator == "\t" ? "\\t" : separator)}'", output, StringComparison.Ordinal);
+        }
+
         Assert.Matches(@"true\\pred\s+setosa\s+versicolor\s+virginica", output);
         Assert.Equal(100.0, CliRunner.Accuracy(output, "test"));
 
