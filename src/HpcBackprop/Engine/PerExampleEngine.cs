@@ -48,7 +48,10 @@ internal static class PerExampleEngine
             delta.Clear();
         }
 
-        T cost = T.Zero, squares = T.Zero;
+        // The blocks' cost sums are added in double: in float, hundreds of thousands of blocks would otherwise lose
+        // digits of J to the running sum's rounding (one block's few terms are summed in T).
+        double cost = 0;
+        T squares = T.Zero;
         bool finite = true;
         int lastStart = (m - 1) / ws.BlockSize * ws.BlockSize;
 
@@ -65,9 +68,9 @@ internal static class PerExampleEngine
             squares += blockSquares;
 
             // Cost terms from z(L), and d(L) = h - y.
-            cost += OutputLayer.CostAndError(
+            cost += double.CreateTruncating(OutputLayer.CostAndError(
                 y, start, count, ws.OutputZ(count), ws.Activations(lastLayer, count), ws.Targets(count),
-                wantGradient ? ws.Errors(lastLayer, count) : Span<T>.Empty);
+                wantGradient ? ws.Errors(lastLayer, count) : Span<T>.Empty));
             if (!wantGradient)
             {
                 continue;
@@ -101,7 +104,7 @@ internal static class PerExampleEngine
 
         // J and a bound on the backward pass's sums are checked before anything is written: a throw leaves the
         // caller's gradient as it was.
-        T j = Regularization.CheckedCost(parameters, features, finite, cost, m, lambda, squares);
+        T j = Regularization.CheckedCost(parameters, features, finite, T.CreateTruncating(cost), m, lambda, squares);
         if (wantGradient)
         {
             int lastCount = m - lastStart;
