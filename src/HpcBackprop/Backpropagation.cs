@@ -267,7 +267,8 @@ public static class Backpropagation
     /// Classifies m examples: writes the index of the largest output for each (a forward pass only;
     /// nothing is allocated once the pool is warm). The largest output is found from the pre-activations
     /// z(L), whose order is that of h = g(z(L)) but which do not tie where h rounds to 1 (z above about 17
-    /// in float); equal z go to the lowest index.
+    /// in float); equal z go to the lowest index. With one output unit (K = 1) the index is always 0: for a
+    /// binary network, threshold the output of <see cref="Forward{T}"/> instead.
     /// </summary>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
     /// <param name="layout">The network's layer sizes s(1)..s(L).</param>
