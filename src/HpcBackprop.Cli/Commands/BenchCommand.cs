@@ -34,6 +34,11 @@ internal sealed class BenchCommand : Command
         string precision = args.GetChoice("precision", "both", "float", "double", "both");
         double seconds = args.GetDouble("seconds", 0.5, 0.01, 60);
         ulong seed = args.GetULong("seed", 1);
+        if ((long)m * layout.InputSize > Array.MaxLength)
+        {
+            throw new UsageException($"bench: --examples {m} x {layout.InputSize} features is more than an array holds ({Array.MaxLength:N0} elements).");
+        }
+
         context.Out.WriteLine($"layout {layout} ({layout.ParameterCount} parameters), {TrainCommand.FlopsPerExample(layout):N0} flops per example");
         context.Out.WriteLine($"{"precision",-9} {"engine",-11} {"m",7} {"ms/step",10} {"examples/s",12} {"GFLOP/s",8} {"% peak",7}");
         if (precision is "float" or "both")

@@ -71,6 +71,14 @@ public class CommandLineTests
     }
 
     [Fact]
+    public void Bench_with_more_data_than_an_array_holds_is_a_usage_error()
+    {
+        (int code, _, string error) = CliRunner.Run("bench", "--layers", "3000,2,2", "--examples", "1000000");
+        Assert.Equal(2, code);
+        Assert.Contains("--examples 1000000 x 3000 features is more than an array holds", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Gradcheck_passes_on_a_random_and_a_given_layout()
     {
         (int code, string output, string error) = CliRunner.Run("gradcheck");
