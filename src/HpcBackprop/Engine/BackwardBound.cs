@@ -13,7 +13,8 @@ namespace HpcBackprop.Engine;
 /// with huge features. Every Delta entry of a block of <c>count</c> examples is a sum of d_i [1; a_j] terms with
 /// |d| &lt;= max(1, the largest hidden error) (output errors h - y lie in [-1, 1]) and |a| &lt;= max(1, the largest
 /// feature) (hidden activations lie in [0, 1]), so it is at most count x those two; the earlier blocks' Delta is
-/// measured directly. D = Delta / m + (lambda / m) Theta, with |Theta| &lt;= sqrt(sum of squares). Everything is
+/// measured directly (its largest entry) or bounded block by block the same way, whichever pass is shorter.
+/// D = Delta / m + (lambda / m) Theta, with |Theta| &lt;= sqrt(sum of squares). Everything is
 /// evaluated in double and must stay within a quarter of the type's range (room for the rounding of the sums);
 /// beyond it the engines throw <see cref="ArithmeticException"/> rather than risk an infinite or NaN entry.
 /// The bound is loose only for errors or features within a factor of about m of that range.
