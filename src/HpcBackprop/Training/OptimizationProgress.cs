@@ -26,7 +26,10 @@ public enum StopReason
     /// <summary>Two line searches in a row found no acceptable step: the parameters are at a minimum to working precision.</summary>
     LineSearchFailed,
 
-    /// <summary>The cancellation token was signalled; the parameters hold the best point so far.</summary>
+    /// <summary>
+    /// The cancellation token was signalled; the parameters hold the last iterate (for the line-search optimizers,
+    /// whose every accepted step lowers J, also the best point so far; for SGD and Adam not necessarily).
+    /// </summary>
     Cancelled,
 }
 
