@@ -77,6 +77,38 @@ public sealed class BackpropagationWorkspace<T> : IDisposable
         return Run(ws, parameters, features, y, lambda, gradient);
     }
 
+    /// <summary>J alone for class labels (no backward pass); see <see cref="Backpropagation.Cost{T}(NetworkLayout, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{int}, T)"/>.</summary>
+    /// <param name="parameters">All Theta(l), flat.</param>
+    /// <param name="features">X, m x s(1) row-major.</param>
+    /// <param name="labels">m class indices in 0..K-1.</param>
+    /// <param name="lambda">The regularization strength, finite and &gt;= 0.</param>
+    /// <returns>The cost J.</returns>
+    /// <exception cref="ObjectDisposedException">The workspace was disposed.</exception>
+    /// <exception cref="ArgumentException">As for the static method.</exception>
+    /// <exception cref="ArithmeticException">As for the static method.</exception>
+    public T Cost(ReadOnlySpan<T> parameters, ReadOnlySpan<T> features, ReadOnlySpan<int> labels, T lambda)
+    {
+        Workspace<T> ws = Buffers;
+        Supervision<T> y = Backpropagation.Check(Layout, parameters, features, labels, lambda);
+        return Run(ws, parameters, features, y, lambda, Span<T>.Empty);
+    }
+
+    /// <summary>J alone for dense targets (no backward pass); see <see cref="Backpropagation.Cost{T}(NetworkLayout, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, T)"/>.</summary>
+    /// <param name="parameters">All Theta(l), flat.</param>
+    /// <param name="features">X, m x s(1) row-major.</param>
+    /// <param name="targets">Y, m x K row-major, values in [0, 1].</param>
+    /// <param name="lambda">The regularization strength, finite and &gt;= 0.</param>
+    /// <returns>The cost J.</returns>
+    /// <exception cref="ObjectDisposedException">The workspace was disposed.</exception>
+    /// <exception cref="ArgumentException">As for the static method.</exception>
+    /// <exception cref="ArithmeticException">As for the static method.</exception>
+    public T Cost(ReadOnlySpan<T> parameters, ReadOnlySpan<T> features, ReadOnlySpan<T> targets, T lambda)
+    {
+        Workspace<T> ws = Buffers;
+        Supervision<T> y = Backpropagation.Check(Layout, parameters, features, targets, lambda);
+        return Run(ws, parameters, features, y, lambda, Span<T>.Empty);
+    }
+
     /// <summary>The output activations h, m x K; see <see cref="Backpropagation.Forward{T}"/>.</summary>
     /// <param name="parameters">All Theta(l), flat.</param>
     /// <param name="features">X, m x s(1) row-major.</param>

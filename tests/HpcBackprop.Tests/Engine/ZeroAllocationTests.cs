@@ -94,9 +94,16 @@ public class ZeroAllocationTests
             ws.CostAndGradient(theta, x.AsSpan(0, 2 * layout.InputSize), targets.AsSpan(0, 2 * layout.OutputSize), lambda, gradient);
             ws.Forward(theta, x, outputs);
             ws.Predict(theta, x, classes);
+            ws.Cost(theta, x, labels, lambda);
+            ws.Cost(theta, x, targets, lambda);
         }
 
         AllocationProbe.AssertWarmCallsAllocateNothing(Calls);
+
+        // The cost alone is the cost that comes with the gradient, for labels and for targets.
+        Assert.Equal(ws.CostAndGradient(theta, x, labels, lambda, gradient), ws.Cost(theta, x, labels, lambda));
+        Assert.Equal(ws.CostAndGradient(theta, x, targets, lambda, gradient), ws.Cost(theta, x, targets, lambda));
+        Assert.Equal(Backpropagation.Cost<T>(layout, theta, x, targets, lambda), ws.Cost(theta, x, targets, lambda));
     }
 
     private static (NetworkLayout, T[], T[], int[], T[], T[], T[], int[]) Make<T>(int[] sizes)
