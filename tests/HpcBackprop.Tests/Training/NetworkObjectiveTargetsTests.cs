@@ -3,6 +3,7 @@ using HpcBackprop.Training;
 namespace HpcBackprop.Tests.Training;
 
 /// <summary>NetworkObjective given dense targets: the library's targets overload, full and by batch.</summary>
+[Collection(AllocationCollection.Name)]
 public class NetworkObjectiveTargetsTests
 {
     /// <summary>A binary task for one output unit: target 1 when x0 + x1 &gt; 0, else 0; features in [-1, 1].</summary>
@@ -63,6 +64,27 @@ public class NetworkObjectiveTargetsTests
         Backpropagation.Forward<double>(layout, theta, x, h);
         int correct = Enumerable.Range(0, 200).Count(t => (h[t] >= 0.5 ? 1 : 0) == (int)y[t]);
         Assert.True(correct >= 194, $"{correct} of 200 right"); // a line through the origin: a logistic unit can learn it
+    }
+
+    [Fact]
+    public void Warm_evaluations_allocate_nothing_for_targets_and_for_labels()
+    {
+        var layout = new NetworkLayout(2, 3, 2);
+        (double[] x, double[] binary) = Binary(40, seed: 4);
+        double[] targets = [.. binary.SelectMany(v => new[] { v, 1 - v })];
+        int[] labels = [.. binary.Select(v => (int)v)];
+        double[] theta = WeightInitializer.Create<double>(layout, 5);
+        var gradient = new double[layout.ParameterCount];
+        var byTargets = new NetworkObjective<double>(layout, x, targets, 0.1);
+        var byLabels = new NetworkObjective<double>(layout, x, labels, 0.1);
+        int[] batch = [5, 1, 30, 7];
+        AllocationProbe.AssertWarmCallsAllocateNothing(() =>
+        {
+            byTargets.Evaluate(theta, gradient);
+            byTargets.Evaluate(theta, batch, gradient);
+            byLabels.Evaluate(theta, gradient);
+            byLabels.Evaluate(theta, batch, gradient);
+        });
     }
 
     [Fact]
