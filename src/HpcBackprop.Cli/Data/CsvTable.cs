@@ -93,9 +93,6 @@ internal sealed class CsvTable
         return parts.Count == 0 ? null : string.Join("; ", parts);
     }
 
-    /// <summary>The 1-based file column of feature <paramref name="feature"/>, for messages.</summary>
-    public int FileColumn(int feature) => (LabelColumn >= 0 && feature >= LabelColumn ? feature + 1 : feature) + 1;
-
     /// <summary>Reads a file; gzip data (by its magic bytes) are decompressed.</summary>
     /// <param name="path">The file.</param>
     /// <param name="hasHeader">True: the first line is a header. False: it is one when none of its feature cells is a number.</param>

@@ -22,13 +22,12 @@ namespace HpcBackprop.Engine;
 internal static class BackwardBound
 {
     /// <summary>
-    /// The bound on |Delta| after a block of <paramref name="count"/> examples whose largest hidden error and feature
-    /// are given (NaN when one is not finite), on top of earlier blocks' Delta whose largest entry is <paramref name="prior"/>.
+    /// The bound on the |Delta| terms of a block of <paramref name="count"/> examples whose largest hidden error and
+    /// feature are given (NaN when one is not finite); earlier blocks' bound is added to it.
     /// </summary>
-    public static double AfterBlock<T>(T prior, int count, T hiddenErrors, T features)
+    public static double OfBlock<T>(int count, T hiddenErrors, T features)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => double.CreateTruncating(prior)
-            + (count * Math.Max(1, double.CreateTruncating(hiddenErrors)) * Math.Max(1, double.CreateTruncating(features)));
+        => count * Math.Max(1, double.CreateTruncating(hiddenErrors)) * Math.Max(1, double.CreateTruncating(features));
 
     /// <summary>Throws <see cref="ArithmeticException"/> unless |Delta| &lt;= <paramref name="delta"/> keeps D = Delta / m + (lambda / m) Theta in range.</summary>
     /// <param name="delta">A bound on every |Delta| entry (NaN when unknown).</param>

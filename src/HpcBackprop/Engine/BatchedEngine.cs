@@ -154,8 +154,8 @@ internal static class BatchedEngine
                     hidden = T.Max(hidden, LargestMagnitude.Of<T>(ws.Buffers.Errors(l, count))); // T.Max keeps a NaN
                 }
 
-                T prior = start == 0 ? T.Zero : LargestMagnitude.Of<T>(delta);
-                BackwardBound.ThrowUnlessFits(BackwardBound.AfterBlock(prior, count, hidden, largestFeature), m, lambda, squares);
+                double prior = start == 0 ? 0 : double.CreateTruncating(LargestMagnitude.Of<T>(delta));
+                BackwardBound.ThrowUnlessFits(prior + BackwardBound.OfBlock(count, hidden, largestFeature), m, lambda, squares);
                 T mT = T.CreateChecked(m);
                 var target = new GradientTarget<T>(gradient, start == 0 ? ReadOnlySpan<T>.Empty : delta, T.One / mT, lambda / mT);
                 BackwardDeltas(ws, ws.Buffers, ws.Gemm, team, dop, parameters, features, start, count, Span<T>.Empty, T.Zero, in target);

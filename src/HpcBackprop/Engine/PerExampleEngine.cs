@@ -84,7 +84,7 @@ internal static class PerExampleEngine
 
             if (boundPerBlock)
             {
-                priorBound += BackwardBound.AfterBlock(T.Zero, count, HiddenErrors(ws, count), LargestMagnitude.Of(input));
+                priorBound += BackwardBound.OfBlock(count, HiddenErrors(ws, count), LargestMagnitude.Of(input));
             }
 
             // The next block's features come from memory (the 400-25-10 data set is 8 MB): ask for them now,
@@ -110,7 +110,7 @@ internal static class PerExampleEngine
             int lastCount = m - lastStart;
             ReadOnlySpan<T> lastInput = features.Slice(lastStart * layout.InputSize, lastCount * layout.InputSize);
             double prior = boundPerBlock ? priorBound : delta.IsEmpty ? 0 : double.CreateTruncating(LargestMagnitude.Of<T>(delta));
-            double bound = prior + BackwardBound.AfterBlock(T.Zero, lastCount, HiddenErrors(ws, lastCount), LargestMagnitude.Of(lastInput));
+            double bound = prior + BackwardBound.OfBlock(lastCount, HiddenErrors(ws, lastCount), LargestMagnitude.Of(lastInput));
             BackwardBound.ThrowUnlessFits(bound, m, lambda, squares);
             WriteGradient(ws, parameters, lastInput, lastCount, m, lambda, delta, gradient);
         }

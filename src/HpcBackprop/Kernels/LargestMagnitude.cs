@@ -23,7 +23,7 @@ internal static class LargestMagnitude
             _ => Run<OpsScalar<T>, T, T>(values),
         };
 
-    // The maximum of |x| per lane, and beside it the sum of x - x (0 for finite x, NaN otherwise), as in AllFinite:
+    // The maximum of |x| per lane, and beside it the sum of x - x (0 for finite x, NaN otherwise):
     // a vector max need not keep a NaN, the sum always does.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static T Run<TOps, TVec, T>(ReadOnlySpan<T> values)

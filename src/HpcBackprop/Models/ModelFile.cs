@@ -39,6 +39,9 @@ public static class ModelFile
 
     private const int FixedHeaderSize = 16;
     private const int ChecksumSize = 4;
+
+    // Class names: UTF-8 without a byte-order mark, invalid bytes an error rather than U+FFFD.
+    private static readonly System.Text.UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private static ReadOnlySpan<byte> Magic => [0x89, (byte)'H', (byte)'P', (byte)'C', (byte)'B', 0x0D, 0x0A, 0x1A];
 
     /// <summary>The file's bytes for <paramref name="model"/>.</summary>
@@ -247,8 +250,7 @@ public static class ModelFile
             return null;
         }
 
-        var utf8 = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-        byte[][] names = [.. model.ClassLabels.Select(utf8.GetBytes)];
+        byte[][] names = [.. model.ClassLabels.Select(Utf8.GetBytes)];
         var bytes = new byte[8 + names.Sum(n => 4 + n.Length)];
         BinaryPrimitives.WriteInt32LittleEndian(bytes, model.LabelColumn);
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), names.Length);
@@ -273,7 +275,6 @@ public static class ModelFile
             throw Invalid(source, $"class name count {count} at byte {at + 4} is neither 0 nor s(L) = {model.Layout.OutputSize}");
         }
 
-        var utf8 = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
         var names = new string[count];
         int position = 8;
         for (int k = 0; k < names.Length; k++)
@@ -287,7 +288,7 @@ public static class ModelFile
 
             try
             {
-                names[k] = utf8.GetString(metadata.Slice(position + 4, (int)length));
+                names[k] = Utf8.GetString(metadata.Slice(position + 4, (int)length));
             }
             catch (System.Text.DecoderFallbackException)
             {

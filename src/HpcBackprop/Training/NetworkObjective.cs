@@ -43,38 +43,8 @@ public sealed class NetworkObjective<T> : IStochasticObjective<T>
     /// <exception cref="ArgumentException">The lengths do not match the layout, or there are no examples.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A label is out of range, or <paramref name="lambda"/> or <paramref name="threads"/> is out of range.</exception>
     public NetworkObjective(NetworkLayout layout, ReadOnlyMemory<T> features, ReadOnlyMemory<int> labels, T lambda, int threads = 1)
+        : this(layout, features, labels, ReadOnlyMemory<T>.Empty, Engine.InputValidation.CheckLabels(layout, labels.Span), lambda, threads)
     {
-        ArgumentNullException.ThrowIfNull(layout);
-        if (labels.IsEmpty)
-        {
-            throw new ArgumentException("Expected at least one example; labels is empty.", nameof(labels));
-        }
-
-        if ((long)labels.Length * layout.InputSize != features.Length)
-        {
-            throw new ArgumentException(
-                $"Expected features of m x s(1) = {labels.Length} x {layout.InputSize} elements; got {features.Length}.", nameof(features));
-        }
-
-        int k = layout.OutputSize;
-        foreach (int label in labels.Span)
-        {
-            if ((uint)label >= (uint)k)
-            {
-                throw new ArgumentOutOfRangeException(nameof(labels), label, $"Expected class indices in 0..{k - 1}.");
-            }
-        }
-
-        Engine.InputValidation.CheckLambda(lambda);
-
-        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
-        Layout = layout;
-        _features = features;
-        _labels = labels;
-        _lambda = lambda;
-        Threads = threads;
-        ExampleCount = labels.Length;
-        _options = new BackpropagationOptions { MaxDegreeOfParallelism = threads };
     }
 
     /// <summary>Creates the objective for dense targets y(t), m x K, each value in [0, 1].</summary>
@@ -87,35 +57,24 @@ public sealed class NetworkObjective<T> : IStochasticObjective<T>
     /// <exception cref="ArgumentException">The lengths do not match the layout, or there are no examples.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, 1], or <paramref name="lambda"/> or <paramref name="threads"/> is out of range.</exception>
     public NetworkObjective(NetworkLayout layout, ReadOnlyMemory<T> features, ReadOnlyMemory<T> targets, T lambda, int threads = 1)
+        : this(layout, features, ReadOnlyMemory<int>.Empty, targets, Engine.InputValidation.CheckTargets(layout, targets.Span), lambda, threads)
     {
-        ArgumentNullException.ThrowIfNull(layout);
-        int k = layout.OutputSize;
-        if (targets.IsEmpty || targets.Length % k != 0)
-        {
-            throw new ArgumentException($"Expected m x K targets with m >= 1 and K = {k}; got {targets.Length}.", nameof(targets));
-        }
+    }
 
-        int m = targets.Length / k;
+    // The shared part of both constructors, once the labels or the targets have given m.
+    private NetworkObjective(NetworkLayout layout, ReadOnlyMemory<T> features, ReadOnlyMemory<int> labels, ReadOnlyMemory<T> targets, int m, T lambda, int threads)
+    {
         if ((long)m * layout.InputSize != features.Length)
         {
             throw new ArgumentException(
                 $"Expected features of m x s(1) = {m} x {layout.InputSize} elements; got {features.Length}.", nameof(features));
         }
 
-        ReadOnlySpan<T> y = targets.Span;
-        for (int i = 0; i < y.Length; i++)
-        {
-            if (!(y[i] >= T.Zero && y[i] <= T.One)) // NaN fails too
-            {
-                throw new ArgumentOutOfRangeException(nameof(targets), y[i], $"Expected targets in [0, 1]; element {i} (example {i / k}, output {i % k}) is not.");
-            }
-        }
-
         Engine.InputValidation.CheckLambda(lambda);
-
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         Layout = layout;
         _features = features;
+        _labels = labels;
         _targets = targets;
         _lambda = lambda;
         Threads = threads;
