@@ -85,13 +85,15 @@ internal static class BatchedEngine
 
         // Every z must be finite (the contract of Regularization.Finish): the hidden layers' z are
         // checked by the fused sigmoid as they are computed, z(L) after its product.
-        T cost = T.Zero;
+        // The blocks' cost sums are added in double, as in PerExampleEngine: a float running sum over thousands of
+        // blocks loses digits of J (one block's terms are summed in T).
+        double cost = 0;
         bool finite = true;
         int chunks = Chunks(layout, m, ws.RowBlock, Unsafe.SizeOf<T>());
         if (chunks > 1)
         {
             ws.RowBlocks.Run(team, dop, parameters, features, y, chunks, wantGradient);
-            Span<T> costs = ws.BlockCosts(chunks);
+            Span<double> costs = ws.BlockCosts(chunks);
             Span<bool> blockFinite = ws.BlockFinite(chunks);
             for (int c = 0; c < chunks; c++)
             {
@@ -130,7 +132,7 @@ internal static class BatchedEngine
                     ? LargestMagnitude.Of(features.Slice(start * layout.InputSize, count * layout.InputSize))
                     : T.Zero;
                 finite &= Forward(ws, ws.Buffers, ws.Gemm, team, dop, parameters, features, y, start, count, wantGradient, sumSquares, ref squares, out T blockCost);
-                cost += blockCost;
+                cost += double.CreateTruncating(blockCost);
                 if (!wantGradient)
                 {
                     continue;
@@ -147,7 +149,7 @@ internal static class BatchedEngine
                 // The last block: J and a bound on the Delta sums (BackwardBound) are checked, so a throw leaves the
                 // gradient untouched, before its Delta products write D straight into the gradient, on top of the
                 // earlier blocks' Delta.
-                T j = Regularization.CheckedCost(parameters, features, finite, cost, m, lambda, squares);
+                T j = Regularization.CheckedCost(parameters, features, finite, T.CreateTruncating(cost), m, lambda, squares);
                 T hidden = T.Zero;
                 for (int l = 1; l < layout.LayerCount - 1; l++)
                 {
@@ -163,7 +165,7 @@ internal static class BatchedEngine
             }
         }
 
-        return Regularization.Finish(layout, parameters, features, finite, cost, m, lambda, delta, gradient);
+        return Regularization.Finish(layout, parameters, features, finite, T.CreateTruncating(cost), m, lambda, delta, gradient);
     }
 
     /// <summary>

@@ -23,7 +23,7 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
     private readonly int[] _biasOffsets;
     private readonly T[] _delta;        // ParameterCount
     private T[] _partials = [];         // the row-block-parallel mode: one Delta per row block
-    private T[] _blockCosts = [];       // and one cost sum per row block
+    private double[] _blockCosts = [];  // and one cost sum per chunk
     private bool[] _blockFinite = [];
 
     /// <param name="layout">The network.</param>
@@ -71,8 +71,8 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
     /// <summary>One Delta per row block, <paramref name="blocks"/> x ParameterCount (grown on demand, reused).</summary>
     public Span<T> Partials(int blocks) => Grown(ref _partials, blocks * Layout.ParameterCount);
 
-    /// <summary>One cost sum per row block.</summary>
-    public Span<T> BlockCosts(int blocks) => Grown(ref _blockCosts, blocks);
+    /// <summary>One cost sum per chunk, in double.</summary>
+    public Span<double> BlockCosts(int blocks) => Grown(ref _blockCosts, blocks);
 
     /// <summary>Whether each row block's pre-activations were all finite.</summary>
     public Span<bool> BlockFinite(int blocks) => Grown(ref _blockFinite, blocks);

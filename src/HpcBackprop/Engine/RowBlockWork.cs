@@ -83,14 +83,14 @@ internal sealed unsafe class RowBlockWork<T>(BatchedWorkspace<T> ws) : IParallel
             : new Supervision<T>(new ReadOnlySpan<T>(_targets, _m * layout.OutputSize), layout.OutputSize);
         Span<T> delta = _wantGradient ? ws.Partials(_chunks).Slice(item * w, w) : Span<T>.Empty;
         BlockBuffers<T> buffers = BlockBuffers<T>.ForCurrentThread.Prepare(layout, rowBlock);
-        T cost = T.Zero;
+        double cost = 0; // in double, as BatchedEngine sums the blocks
         bool finite = true;
         for (int b = first; b < end; b++)
         {
             int start = b * rowBlock, count = Math.Min(rowBlock, _m - start);
             finite &= BatchedEngine.Block(ws, buffers, gemm: null, team: null, dop: 1, parameters, features, y, start, count,
                 delta, b == first ? T.Zero : T.One, out T blockCost);
-            cost += blockCost;
+            cost += double.CreateTruncating(blockCost);
         }
 
         ws.BlockCosts(_chunks)[item] = cost;
