@@ -14,7 +14,8 @@ internal static class DataOptions
         "                       text (classes); comma, semicolon, tab or | (detected); gzip detected; default: digits\n" +
         "  --label-column C     the label column: a 0-based index (-1 = the last), or its name in the header;\n" +
         "                       default: the last column (predict: the column the model was trained with)\n" +
-        "  --header             the first line is a header (without it, a first line with no numeric feature is one)\n";
+        "  --header             the first line is a header (without it, a first line is one when all its feature cells\n" +
+        "                       are names: not numbers, not empty, not missing-value marks such as NA or ?)\n";
 
     /// <summary>True when the user asked for their own data rather than the embedded digits.</summary>
     public static bool IsCustom(Arguments args) => args.Get("data") is not null;
