@@ -167,11 +167,11 @@ public class ScoringBenchmarks<T> : IWorkCounted
     }
 
     /// <summary>
-    /// The floor under scoring on this machine: the weights read once, the traffic a
-    /// forward pass cannot avoid when Theta(1) does not fit in L2, by the library's streaming SumOfSquares.
+    /// The floor under scoring on this machine: the weights read once, the traffic a forward pass cannot
+    /// avoid when Theta(1) does not fit in L2, by <see cref="StreamingFloor"/>'s plain read.
     /// </summary>
     [Benchmark]
-    public T TrafficFloor() => HpcBackprop.Kernels.SumOfSquares.Compute<T>(_data.Parameters);
+    public uint TrafficFloor() => StreamingFloor.Read<T>(_data.Parameters);
 
     /// <inheritdoc />
     public WorkCount Work(string method)

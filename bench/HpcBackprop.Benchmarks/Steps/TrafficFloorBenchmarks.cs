@@ -1,5 +1,4 @@
 using System.Numerics;
-using HpcBackprop.Kernels;
 using BenchmarkDotNet.Attributes;
 using HpcBackprop.Benchmarks.Infrastructure;
 
@@ -9,10 +8,9 @@ namespace HpcBackprop.Benchmarks.Steps;
 /// The floor under a one-request gradient on this machine: the memory traffic it cannot avoid, with no
 /// arithmetic to speak of. For 784-256-10, m = 1, Theta(1) (804 KB in float) does not fit in L2, and the
 /// gradient must read the weights once for the forward pass and once more while it writes D (D needs the
-/// error terms, which need the whole forward pass): here the library's own streaming kernels, SumOfSquares
-/// over the weights, then ScaledSum from the weights into the gradient buffer (plain stores, as the engine's).
-/// (TensorPrimitives.Sum was tried first and is no floor: it read the 804 KB at half the speed of the
-/// engine's forward pass.) The engine's m = 1 row over this one is how far it is from the memory system's limit.
+/// error terms, which need the whole forward pass): here <see cref="StreamingFloor"/>'s plain read of the
+/// weights, then a copy of the weights into the gradient buffer (the runtime's memmove). The engine's m = 1 row
+/// over this one is how far it is from the memory system's limit.
 /// </summary>
 /// <typeparam name="T">float or double.</typeparam>
 [SuiteJob]
@@ -27,10 +25,10 @@ public class TrafficFloorStepBenchmarks<T> : StepBenchmarkBase<T>
 
     /// <summary>The weights read, then read again and written to the gradient buffer.</summary>
     [Benchmark]
-    public T TrafficFloor()
+    public uint TrafficFloor()
     {
-        T sum = SumOfSquares.Compute<T>(Data.Parameters);
-        ScaledSum.Compute(Data.Lambda, Data.Parameters, T.Zero, Data.Parameters, Data.Gradient);
+        uint sum = StreamingFloor.Read<T>(Data.Parameters);
+        StreamingFloor.Copy<T>(Data.Parameters, Data.Gradient);
         return sum;
     }
 
