@@ -122,25 +122,3 @@ internal static class Numerics
         where T : IFloatingPointIeee754<T>
         => typeof(T) == typeof(float) ? Math.Pow(2, -24) : Math.Pow(2, -53);
 }
-
-internal static class EngineTolerance
-{
-    /// <summary>
-    /// The absolute error allowed between two evaluations of J or of a gradient entry that differ only
-    /// in rounding (summation order, fused multiply-adds), for values of magnitude <paramref name="magnitude"/>.
-    /// </summary>
-    /// <remarks>
-    /// First-order bound: a dot product of n + 1 terms has error at most (n + 1) u sum|terms| (Higham,
-    /// gamma_n). With weights and features in [-1, 1] and activations in [0, 1], sum|terms| is at most
-    /// n + 1, so each pre-activation carries (n + 1)^2 u; the sigmoid is 1/4-Lipschitz, so the error does
-    /// not grow through it, and each of the L - 1 forward and L - 1 backward products adds at most as
-    /// much again: 2 L (n + 1)^2 u, doubled for the two implementations being compared. It is scaled by
-    /// 1 + |value| since the bound is relative to the magnitude of what is summed.
-    /// </remarks>
-    public static double For<T>(NetworkLayout layout, double magnitude)
-        where T : System.Numerics.IFloatingPointIeee754<T>
-    {
-        double n1 = layout.MaxLayerSize + 1;
-        return 4 * layout.LayerCount * n1 * n1 * Numerics.UnitRoundoff<T>() * (1 + Math.Abs(magnitude));
-    }
-}

@@ -104,8 +104,8 @@ public class BatchedEngineTests
 
     /// <summary>
     /// The batched engine runs in T; the reference runs in double on the same inputs rounded to T, so
-    /// the difference is the engine's own rounding, bounded by <see cref="EngineTolerance"/>. The
-    /// per-example engine carries the same bound, so the two engines may differ by twice it.
+    /// the difference is bounded by the two evaluations' <see cref="RunningErrorBound"/>s. The per-example
+    /// engine carries the same bound as the batched one, so the two engines may differ by twice it.
     /// </summary>
     private static Property Compare<T>(Problem p, int seed, bool useTargets)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -134,21 +134,23 @@ public class BatchedEngineTests
             ? ReferenceBackprop.CostAndGradient<double>(p.Layout, thetaD, xD, Numerics.ToDouble(y), lambdaD, expected)
             : ReferenceBackprop.CostAndGradient<double>(p.Layout, thetaD, xD, p.Labels, lambdaD, expected);
 
+        // Against the reference: both evaluations' running error bounds; against the per-example engine: twice T's.
+        double[] targets = useTargets ? Numerics.ToDouble(y) : RunningErrorBound.OneHot(p.Labels, k);
+        var (library, reference) = RunningErrorBound.ForLibraryAndReference<T>(p.Layout, thetaD, xD, targets, lambdaD);
         string worst = "";
         double worstExcess = 0;
-        Check(double.CreateChecked(j), jRef, 1, "J vs reference");
-        Check(double.CreateChecked(j), double.CreateChecked(jPerExample), 2, "J vs per-example");
+        Check(double.CreateChecked(j), jRef, library.J + reference.J + reference.LiteralCostExtra, "J vs reference");
+        Check(double.CreateChecked(j), double.CreateChecked(jPerExample), 2 * library.J, "J vs per-example");
         for (int i = 0; i < expected.Length; i++)
         {
-            Check(double.CreateChecked(gradient[i]), expected[i], 1, $"D[{i}] vs reference");
-            Check(double.CreateChecked(gradient[i]), double.CreateChecked(perExample[i]), 2, $"D[{i}] vs per-example");
+            Check(double.CreateChecked(gradient[i]), expected[i], library.Gradient[i] + reference.Gradient[i], $"D[{i}] vs reference");
+            Check(double.CreateChecked(gradient[i]), double.CreateChecked(perExample[i]), 2 * library.Gradient[i], $"D[{i}] vs per-example");
         }
 
         return (worstExcess <= 1).Label($"{typeof(T).Name}, {p}, row block {rowBlock}: {worst}");
 
-        void Check(double actual, double want, double bounds, string what)
+        void Check(double actual, double want, double tol, string what)
         {
-            double tol = bounds * EngineTolerance.For<T>(p.Layout, want);
             double excess = Math.Abs(actual - want) / tol;
             if (!(excess <= worstExcess))
             {

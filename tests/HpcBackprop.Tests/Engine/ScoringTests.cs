@@ -28,6 +28,8 @@ public class ScoringTests
         Backpropagation.Forward<T>(p.Layout, theta, x, outputs);
         Backpropagation.Predict<T>(p.Layout, theta, x, classes);
         double[] expected = ReferenceBackprop.Forward<double>(p.Layout, Numerics.ToDouble(theta), Numerics.ToDouble(x));
+        var (library, reference) = RunningErrorBound.ForLibraryAndReference<T>(
+            p.Layout, Numerics.ToDouble(theta), Numerics.ToDouble(x), new double[p.M * k], 0);
 
         bool ok = true;
         string detail = "";
@@ -38,7 +40,7 @@ public class ScoringTests
             {
                 double want = expected[(t * k) + i];
                 double got = double.CreateChecked(outputs[(t * k) + i]);
-                if (Math.Abs(got - want) > EngineTolerance.For<T>(p.Layout, want))
+                if (Math.Abs(got - want) > library.Outputs[(t * k) + i] + reference.Outputs[(t * k) + i])
                 {
                     ok = false;
                     detail = $"h[{t},{i}] = {got:R}, reference {want:R}";
@@ -49,7 +51,7 @@ public class ScoringTests
 
             // The class must be an argmax of the outputs within rounding: a near-tie may go either way.
             double margin = expected[(t * k) + best] - expected[(t * k) + classes[t]];
-            if (margin > EngineTolerance.For<T>(p.Layout, 1))
+            if (margin > library.Outputs[(t * k) + best] + library.Outputs[(t * k) + classes[t]] + reference.Outputs[(t * k) + best] + reference.Outputs[(t * k) + classes[t]])
             {
                 ok = false;
                 detail = $"example {t}: class {classes[t]}, reference argmax {best}";
@@ -120,9 +122,10 @@ public class ScoringTests
         var outputs = new float[2 * 20];
         Backpropagation.Forward<float>(layout, theta, x, outputs);
         double[] expected = ReferenceBackprop.Forward<double>(layout, Numerics.ToDouble(theta), Numerics.ToDouble(x));
+        var (library, reference) = RunningErrorBound.ForLibraryAndReference<float>(layout, Numerics.ToDouble(theta), Numerics.ToDouble(x), new double[outputs.Length], 0);
         for (int i = 0; i < outputs.Length; i++)
         {
-            Assert.True(Math.Abs(outputs[i] - expected[i]) <= EngineTolerance.For<float>(layout, expected[i]), $"h[{i}] = {outputs[i]}, reference {expected[i]}");
+            Assert.True(Math.Abs(outputs[i] - expected[i]) <= library.Outputs[i] + reference.Outputs[i], $"h[{i}] = {outputs[i]}, reference {expected[i]}");
         }
     }
 
