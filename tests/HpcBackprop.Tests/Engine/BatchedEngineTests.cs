@@ -70,11 +70,12 @@ public class BatchedEngineTests
         double[] theta = (double[])p.Parameters.Clone();
         theta[theta.Length / 2] = double.PositiveInfinity;
         var gradient = new double[theta.Length];
+        Array.Fill(gradient, 123.25); // a sentinel: a gradient cleared before the throw would show
         var ws = new BatchedWorkspace<double>(p.Layout);
         var e = Assert.Throws<ArgumentException>(
             () => BatchedEngine.CostAndGradient<double>(ws, theta, p.Features, new Supervision<double>(p.Labels, p.Layout.OutputSize), 1.0, gradient));
         Assert.Equal("parameters", e.ParamName);
-        Assert.All(gradient, g => Assert.Equal(0.0, g));
+        Assert.All(gradient, g => Assert.Equal(123.25, g));
     }
 
     [Theory]
@@ -96,10 +97,11 @@ public class BatchedEngineTests
         x[x.Length - 1] = bad;
         int[] labels = Array.ConvertAll(p.Labels, l => l % 3);
         var gradient = new double[theta.Length];
+        Array.Fill(gradient, 123.25);
         var e = Assert.Throws<ArgumentException>(
             () => BatchedEngine.CostAndGradient<double>(new BatchedWorkspace<double>(layout, 5), theta, x, new Supervision<double>(labels, 3), 0.0, gradient));
         Assert.Equal("features", e.ParamName);
-        Assert.All(gradient, g => Assert.Equal(0.0, g));
+        Assert.All(gradient, g => Assert.Equal(123.25, g));
     }
 
     /// <summary>

@@ -14,14 +14,22 @@ public class EngineDispatchTests
     [Fact]
     public void Automatic_switches_to_batched_at_32_examples_or_at_16_for_large_layouts()
     {
-        Assert.True(Small.ParameterCount < EngineDispatch.LargeLayoutParameters);
-        Assert.True(Large.ParameterCount >= EngineDispatch.LargeLayoutParameters);
+        // The documented thresholds (README, "Benchmarks"; BackpropagationEngine.Automatic), written out here
+        // rather than read from EngineDispatch, so that changing a constant there fails this test.
         var automatic = BackpropagationOptions.Default;
+        var justBelow = new NetworkLayout(1024, 1023);     // 1023 x 1025 = 2^20 - 1 weights: the small layouts' threshold
+        var atBound = new NetworkLayout(1023, 1024);       // 1024 x 1024 = 2^20 weights: the large layouts' threshold
+        Assert.Equal((1 << 20) - 1, justBelow.ParameterCount);
+        Assert.Equal(1 << 20, atBound.ParameterCount);
+        Assert.False(EngineDispatch.UseBatched(automatic, justBelow, 31));
+        Assert.True(EngineDispatch.UseBatched(automatic, justBelow, 32));
 
-        Assert.False(EngineDispatch.UseBatched(automatic, Small, EngineDispatch.BatchedFromExamples - 1));
-        Assert.True(EngineDispatch.UseBatched(automatic, Small, EngineDispatch.BatchedFromExamples));
-        Assert.False(EngineDispatch.UseBatched(automatic, Large, EngineDispatch.LargeLayoutBatchedFromExamples - 1));
-        Assert.True(EngineDispatch.UseBatched(automatic, Large, EngineDispatch.LargeLayoutBatchedFromExamples));
+        Assert.False(EngineDispatch.UseBatched(automatic, Small, 31));
+        Assert.True(EngineDispatch.UseBatched(automatic, Small, 32));
+        Assert.False(EngineDispatch.UseBatched(automatic, Large, 15));
+        Assert.True(EngineDispatch.UseBatched(automatic, Large, 16));
+        Assert.False(EngineDispatch.UseBatched(automatic, atBound, 15));
+        Assert.True(EngineDispatch.UseBatched(automatic, atBound, 16));
     }
 
     [Theory]

@@ -100,7 +100,8 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// <summary>The shortest row panel when C is also split by rows (each row panel repacks its op(B) panel).</summary>
     public const int MinRowPanel = 48;
 
-    private static long s_splitCalls;
+    [ThreadStatic]
+    private static long t_splitCalls; // per calling thread, so that concurrent tests do not count each other's splits
 
     private T* _a;
     private int _aLd;
@@ -126,8 +127,8 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     private int _columnPanels;
     private bool _sawNonFinite;
 
-    /// <summary>How many products so far (process-wide) were split into more than one block: for tests.</summary>
-    public static long SplitCalls => Interlocked.Read(ref s_splitCalls);
+    /// <summary>How many products the calling thread has split into more than one block so far: for tests.</summary>
+    public static long SplitCalls => t_splitCalls;
 
     /// <summary>Whether some block's sigmoid epilogue saw a non-finite z during the last call.</summary>
     public bool SawNonFinite => Volatile.Read(ref _sawNonFinite);
@@ -255,7 +256,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
             _columnPanel = columnPanel;
             _columnPanels = columnPanels;
             _sawNonFinite = false;
-            Interlocked.Increment(ref s_splitCalls);
+            t_splitCalls++;
             try
             {
                 team.Run(this, rowPanels * columnPanels, maxDegreeOfParallelism);
