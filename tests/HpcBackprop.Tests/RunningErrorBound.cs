@@ -15,7 +15,8 @@ namespace HpcBackprop.Tests;
 /// </para>
 /// <list type="bullet">
 /// <item>z = Theta [1; a]: gamma_(n+1) sum |Theta| [1; |a|] + sum |Theta| err(a).</item>
-/// <item>a = g(z) (exp, add, divide): max g' over z +- err(z) times err(z), plus (E + 2) u a.</item>
+/// <item>a = g(z) (exp, add, divide): max g' over z +- err(z) times err(z), plus (E + 2) u a, plus 1 / MaxValue
+/// where e^-z overflows and a becomes 0 (SigmoidTests: the kernel's documented floor), plus four subnormals.</item>
 /// <item>A cost term, y softplus(-z) + (1 - y) softplus(z): (2 E + 9) u of the term (LogisticCostTests
 /// derives it), plus max |g - y| over z +- err(z) times err(z).</item>
 /// <item>d(L) = h - y: err(h) + u |d|. e = Theta' d: as z. d = e a (1 - a) in three operations: a (1 - a) err(e)
@@ -69,8 +70,10 @@ internal sealed class RunningErrorBound
     /// <param name="lambda">The regularization parameter.</param>
     /// <param name="u">The unit roundoff.</param>
     /// <param name="subnormal">The smallest positive subnormal.</param>
-    public static RunningErrorBound For(NetworkLayout layout, double[] theta, double[] x, double[] y, double lambda, double u, double subnormal)
+    /// <param name="maxValue">The largest finite value.</param>
+    public static RunningErrorBound For(NetworkLayout layout, double[] theta, double[] x, double[] y, double lambda, double u, double subnormal, double maxValue)
     {
+        double sigmoidFloor = (1 / maxValue) + (4 * subnormal);
         int layers = layout.LayerCount, k = layout.OutputSize, m = x.Length / layout.InputSize;
         double Gamma(long terms) => terms * u / (1 - (terms * u));
 
@@ -115,7 +118,7 @@ internal sealed class RunningErrorBound
                     double ez = (Gamma(columns) * sumAbs) + carried + (columns * subnormal);
                     double h = Sigmoid(z);
                     a[l + 1][i] = h;
-                    ea[l + 1][i] = (SlopeBound(z, ez) * ez) + ((E + 2) * u * h) + subnormal;
+                    ea[l + 1][i] = (SlopeBound(z, ez) * ez) + ((E + 2) * u * h) + sigmoidFloor;
                     if (l + 2 == layers)
                     {
                         zL[i] = z;
@@ -208,8 +211,8 @@ internal sealed class RunningErrorBound
     public static (RunningErrorBound Library, RunningErrorBound Reference) ForLibraryAndReference<T>(
         NetworkLayout layout, double[] theta, double[] x, double[] y, double lambda)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
-        => (For(layout, theta, x, y, lambda, Fp<T>.U, Fp<T>.Subnormal),
-            For(layout, theta, x, y, lambda, Fp<double>.U, Fp<double>.Subnormal));
+        => (For(layout, theta, x, y, lambda, Fp<T>.U, Fp<T>.Subnormal, Fp<T>.MaxValue),
+            For(layout, theta, x, y, lambda, Fp<double>.U, Fp<double>.Subnormal, Fp<double>.MaxValue));
 
     /// <summary>The one-hot targets of labels, m x K.</summary>
     public static double[] OneHot(int[] labels, int outputs)
@@ -227,11 +230,11 @@ internal sealed class RunningErrorBound
 
     private static double Softplus(double z) => Math.Max(z, 0) + Math.Log(1 + Math.Exp(-Math.Abs(z)));
 
-    // The largest g'(z) = g(z)(1 - g(z)) over [z - ez, z + ez]: at the point nearest 0.
+    // The largest g'(z) = g(z)(1 - g(z)) over [z - ez, z + ez]: at the point nearest 0, as e^-v / (1 + e^-v)^2,
+    // which keeps its digits where g(v) rounds to 1 (g (1 - g) would give 0 there).
     private static double SlopeBound(double z, double ez)
     {
-        double nearest = Math.Max(0, Math.Abs(z) - ez);
-        double g = Sigmoid(nearest);
-        return g * (1 - g);
+        double q = Math.Exp(-Math.Max(0, Math.Abs(z) - ez));
+        return q / ((1 + q) * (1 + q));
     }
 }

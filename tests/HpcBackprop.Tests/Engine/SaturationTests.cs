@@ -1,4 +1,8 @@
 using System.Numerics;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using HpcBackprop.Reference;
 
 namespace HpcBackprop.Tests.Engine;
 
@@ -56,6 +60,47 @@ public class SaturationTests
         // for the rounding and cannot hide a wrong term (each term here is >= 0.47 or exactly tiny).
         Assert.Equal(expected, got, 16 * Numerics.UnitRoundoff<T>() * expected);
         Assert.All(gradient, g => Assert.True(T.IsFinite(g)));
+    }
+
+    /// <summary>
+    /// Weights of 40 to 1000 saturate most units, hidden and output, to exactly 0 or 1: the gradient still equals
+    /// the reference's (whose J may be infinite there, but whose D is h - y carried back, finite), entry by entry
+    /// within <see cref="RunningErrorBound"/>, on every engine.
+    /// </summary>
+    [Property(MaxTest = 40, QuietOnSuccess = true)]
+    public Property Saturated_gradients_equal_the_reference_float(PositiveInt seed) => SaturatedGradient<float>(seed.Get);
+
+    [Property(MaxTest = 40, QuietOnSuccess = true)]
+    public Property Saturated_gradients_equal_the_reference_double(PositiveInt seed) => SaturatedGradient<double>(seed.Get);
+
+    private static Property SaturatedGradient<T>(int seed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double scale = new[] { 40.0, 100.0, 1000.0 }[seed % 3];
+        Problem p = Problem.Create(seed, maxLayers: 4, maxSize: 12, maxM: 40, weightScale: scale);
+        var options = new BackpropagationOptions { Engine = (BackpropagationEngine)(1 + (seed / 3 % 2)) };
+        T[] theta = Numerics.Convert<T>(p.Parameters);
+        T[] x = Numerics.Convert<T>(p.Features);
+        T lambda = T.CreateChecked(p.Lambda);
+        var gradient = new T[theta.Length];
+        T j = Backpropagation.CostAndGradient<T>(p.Layout, theta, x, p.Labels, lambda, gradient, options);
+
+        double[] thetaD = Numerics.ToDouble(theta), xD = Numerics.ToDouble(x);
+        double lambdaD = double.CreateChecked(lambda);
+        var expected = new double[theta.Length];
+        ReferenceBackprop.CostAndGradient<double>(p.Layout, thetaD, xD, p.Labels, lambdaD, expected);
+        var (library, reference) = RunningErrorBound.ForLibraryAndReference<T>(p.Layout, thetaD, xD, RunningErrorBound.OneHot(p.Labels, p.Layout.OutputSize), lambdaD);
+        string worst = T.IsFinite(j) ? "" : $"J = {j}";
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double got = double.CreateChecked(gradient[i]);
+            if (!(Math.Abs(got - expected[i]) <= library.Gradient[i] + reference.Gradient[i]))
+            {
+                worst = $"D[{i}] = {got:R}, reference {expected[i]:R} (tolerance {library.Gradient[i] + reference.Gradient[i]:E2})";
+            }
+        }
+
+        return (worst.Length == 0).Label($"{typeof(T).Name}, {options.Engine}, scale {scale}, {p}: {worst}");
     }
 
     private static double Softplus(double v)
