@@ -28,8 +28,9 @@ internal sealed class CsvTable
 {
     private static readonly char[] Delimiters = [',', ';', '\t', '|'];
 
-    private CsvTable(string source, int columns, int labelColumn, double[] cells, string[]? labels, int[] lines, string[]? header, char delimiter)
+    private CsvTable(string source, int columns, int labelColumn, double[] cells, string[]? labels, int[] lines, string[]? header, char delimiter, bool trailingDelimiter)
     {
+        TrailingDelimiter = trailingDelimiter;
         Source = source;
         Columns = columns;
         LabelColumn = labelColumn;
@@ -68,6 +69,9 @@ internal sealed class CsvTable
 
     public char Delimiter { get; }
 
+    /// <summary>True when the first line ends with a delimiter (an empty last cell), which is then read as no column on every line.</summary>
+    public bool TrailingDelimiter { get; }
+
     /// <summary>
     /// What was detected, when it is not the plain default (comma, no header): "header skipped (a, b, ...);
     /// delimiter ';'" and the label column; null otherwise.
@@ -83,6 +87,11 @@ internal sealed class CsvTable
         if (Delimiter != ',')
         {
             parts.Add($"delimiter '{Show(Delimiter)}'");
+        }
+
+        if (TrailingDelimiter)
+        {
+            parts.Add("trailing delimiter ignored");
         }
 
         if (LabelColumn >= 0 && LabelColumn != Columns - 1)
@@ -138,6 +147,7 @@ internal sealed class CsvTable
         var labels = new List<string>();
         var lines = new List<int>();
         int columns = -1, labelColumn = -1, firstLine = 0;
+        bool trailing = false;
         string[]? header = null;
         char delimiter = ',';
         try
@@ -156,9 +166,13 @@ internal sealed class CsvTable
                     continue; // a blank line carries no data
                 }
 
+                // A line ending with the delimiter (as some exporters write every line) has an empty last cell: when
+                // the first line has one, it is no column, on that line and on every other that has it.
+                int count = trailing && row.ColCount == columns + 1 && row[columns].Span.Trim().IsEmpty ? columns : row.ColCount;
                 if (columns < 0)
                 {
-                    columns = row.ColCount;
+                    trailing = row.ColCount > 1 && row[row.ColCount - 1].Span.Trim().IsEmpty;
+                    columns = count = row.ColCount - (trailing ? 1 : 0);
                     firstLine = line;
                     var first = new string[columns];
                     for (int c = 0; c < columns; c++)
@@ -174,12 +188,13 @@ internal sealed class CsvTable
                         continue;
                     }
                 }
-                else if (row.ColCount != columns)
+                else if (count != columns)
                 {
-                    throw new DataException($"{source}, line {line}: {row.ColCount} columns, but line {firstLine} has {columns} (every row needs the same number of columns).");
+                    string why = trailing ? $"; line {firstLine} ends with a delimiter, read as no column" : "";
+                    throw new DataException($"{source}, line {line}: {count} columns, but line {firstLine} has {columns} (every row needs the same number of columns{why}).");
                 }
 
-                for (int c = 0; c < row.ColCount; c++)
+                for (int c = 0; c < count; c++)
                 {
                     ReadOnlySpan<char> cell = row[c].Span.Trim();
                     if (c == labelColumn)
@@ -221,7 +236,7 @@ internal sealed class CsvTable
                 : $"{source}: no data rows (the file is empty).");
         }
 
-        return new CsvTable(source, columns, labelColumn, [.. cells], labelColumn < 0 ? null : [.. labels], [.. lines], header, delimiter);
+        return new CsvTable(source, columns, labelColumn, [.. cells], labelColumn < 0 ? null : [.. labels], [.. lines], header, delimiter, trailing);
     }
 
     /// <summary>The label column of a file of <paramref name="columns"/> columns whose first line is <paramref name="first"/>.</summary>

@@ -96,6 +96,33 @@ public sealed class LabelAndFormatTests : IDisposable
         Assert.Equal(rows.Select(r => r.Label), output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    /// <summary>
+    /// Every line ending with the delimiter, as some exporters write it, with a byte-order mark and CRLF: the empty
+    /// last cell is no column, so the label is the last real column; a later line with a value there is ragged.
+    /// </summary>
+    [Fact]
+    public void A_trailing_delimiter_is_no_column()
+    {
+        (double X, double Y, string Label)[] rows = Clusters();
+        string body = Csv(rows, ",", header: true, labelFirst: false).Replace("\n", ",\r\n", StringComparison.Ordinal);
+        string train = _temp.File("trailing.csv");
+        File.WriteAllText(train, body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+        string model = _temp.File("t.hpcb");
+        (int code, string output, string error) = CliRunner.Run("train", "--data", train, "--save", model, "--lambda", "0.01", "--iterations", "200");
+        Assert.True(code == 0, error);
+        Assert.Contains("60 examples, 2 features, 3 classes", output, StringComparison.Ordinal);
+        Assert.Contains("header skipped (x, y, species); trailing delimiter ignored", output, StringComparison.Ordinal);
+        Assert.Equal(100.0, CliRunner.Accuracy(output, "test"));
+        Assert.Equal(2, ModelFile.Load(model).LabelColumn);
+
+        // Lines with and without the trailing delimiter mix; one with a value past it does not.
+        string mixed = _temp.Write("mixed.csv", "1,2,a,\n3,4,b\n5,6,a,\n7,8,b,x\n");
+        (code, _, error) = CliRunner.Run("train", "--data", mixed, "--iterations", "2");
+        Assert.Equal(1, code);
+        Assert.Contains("line 4: 4 columns, but line 1 has 3", error, StringComparison.Ordinal);
+        Assert.Contains("ends with a delimiter", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Numeric_labels_are_one_class_however_they_are_spelled_and_keep_their_first_spelling()
     {
