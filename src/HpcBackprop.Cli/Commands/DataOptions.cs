@@ -11,7 +11,8 @@ internal static class DataOptions
 
     public const string Help =
         "  --data FILE          delimited text, one example per line: numeric features and a label column of any\n" +
-        "                       text (classes); comma, semicolon, tab or | (detected); gzip detected; default: digits\n" +
+        "                       text (classes); comma, semicolon, tab, | or whitespace (detected); gzip detected;\n" +
+        "                       default: digits\n" +
         "  --label-column C     the label column: a 0-based index (-1 = the last), or its name in the header;\n" +
         "                       default: the last column (predict: the column the model was trained with)\n" +
         "  --header             the first line is a header (without it, a first line is one when all its feature cells\n" +

@@ -28,6 +28,9 @@ internal sealed class CsvTable
 {
     private static readonly char[] Delimiters = [',', ';', '\t', '|'];
 
+    // The delimiter of a file whose first line has none of those but cells apart by spaces: runs of spaces and tabs.
+    private const char Whitespace = ' ';
+
     private CsvTable(string source, int columns, int labelColumn, double[] cells, string[]? labels, int[] lines, string[]? header, char delimiter, bool trailingDelimiter)
     {
         TrailingDelimiter = trailingDelimiter;
@@ -86,7 +89,7 @@ internal sealed class CsvTable
 
         if (Delimiter != ',')
         {
-            parts.Add($"delimiter '{Show(Delimiter)}'");
+            parts.Add(Delimiter == Whitespace ? "delimiter whitespace" : $"delimiter '{Show(Delimiter)}'");
         }
 
         if (TrailingDelimiter)
@@ -153,9 +156,12 @@ internal sealed class CsvTable
         try
         {
             (string prefix, delimiter) = DetectDelimiter(text);
-            using var replay = new ReplayTextReader(prefix, text);
+            using TextReader replay = delimiter == Whitespace
+                ? new WhitespaceColumns(new ReplayTextReader(prefix, text))
+                : new ReplayTextReader(prefix, text);
             // The column count check is ours, so a ragged row gets a message with both line numbers.
-            using SepReader reader = Sep.New(delimiter).Reader(o => o with { HasHeader = false, DisableColCountCheck = true, Unescape = true }).From(replay);
+            using SepReader reader = Sep.New(delimiter == Whitespace ? '\t' : delimiter)
+                .Reader(o => o with { HasHeader = false, DisableColCountCheck = true, Unescape = true }).From(replay);
             int nextLine = 1; // Sep's LineNumberFrom is off for the first row without a header; the previous row's end is exact.
             foreach (SepReader.Row row in reader)
             {
@@ -211,7 +217,8 @@ internal sealed class CsvTable
                     if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
                     {
                         string hint = lines.Count == 0 && header is null ? " If the first line is a header, pass --header." : "";
-                        throw new DataException($"{source}, line {line}, column {c + 1}: '{cell}' is not a finite number (features must be numbers; columns are separated by '{Show(delimiter)}').{hint}");
+                        string by = delimiter == Whitespace ? "whitespace" : $"'{Show(delimiter)}'";
+                        throw new DataException($"{source}, line {line}, column {c + 1}: '{cell}' is not a finite number (features must be numbers; columns are separated by {by}).{hint}");
                     }
 
                     cells.Add(value);
@@ -302,7 +309,8 @@ internal sealed class CsvTable
 
     /// <summary>
     /// Reads up to the end of the first non-blank line and picks the delimiter it holds most of outside quotes
-    /// (comma, semicolon, tab, bar; comma on a tie or when there is none). Returns what was read, to be replayed.
+    /// (comma, semicolon, tab, bar; the first of those on a tie); with none of them, whitespace when the line has
+    /// cells apart by spaces, else comma. Returns what was read, to be replayed.
     /// </summary>
     private static (string Prefix, char Delimiter) DetectDelimiter(TextReader reader)
     {
@@ -367,10 +375,10 @@ internal sealed class CsvTable
             }
         }
 
-        return Delimiters[best];
+        return counts[best] == 0 && line.Trim().ContainsAny(' ', '\t') ? Whitespace : Delimiters[best];
     }
 
-    private static string Show(char delimiter) => delimiter == '\t' ? "\\t" : delimiter.ToString();
+    private static string Show(char delimiter) => delimiter switch { '\t' => "\\t", Whitespace => "whitespace", _ => delimiter.ToString() };
 
     /// <summary>A read-only stream of <c>prefix</c> and then the rest of another stream (which it disposes).</summary>
     private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) : Stream
@@ -417,6 +425,82 @@ internal sealed class CsvTable
             if (disposing)
             {
                 rest.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>
+    /// Another reader's text with each run of spaces and tabs inside a line turned into one tab, and those at a line's
+    /// start and end dropped: whitespace-separated columns as tab-separated ones. Never longer than its input.
+    /// </summary>
+    private sealed class WhitespaceColumns(TextReader inner) : TextReader
+    {
+        private readonly char[] _input = new char[16384];
+        private readonly char[] _output = new char[16385]; // a block's text, plus a tab for a gap the block before ended in
+        private int _start, _end;
+        private bool _lineStart = true;
+        private bool _gap;
+
+        public override int Read(Span<char> buffer)
+        {
+            while (_start == _end)
+            {
+                int read = inner.Read(_input);
+                if (read == 0)
+                {
+                    return 0;
+                }
+
+                _start = _end = 0;
+                foreach (char ch in _input.AsSpan(0, read))
+                {
+                    if (ch is ' ' or '\t')
+                    {
+                        _gap = !_lineStart;
+                    }
+                    else if (ch is '\n' or '\r')
+                    {
+                        _output[_end++] = ch;
+                        _lineStart = true;
+                        _gap = false;
+                    }
+                    else
+                    {
+                        if (_gap)
+                        {
+                            _output[_end++] = '\t';
+                            _gap = false;
+                        }
+
+                        _output[_end++] = ch;
+                        _lineStart = false;
+                    }
+                }
+            }
+
+            int n = Math.Min(buffer.Length, _end - _start);
+            _output.AsSpan(_start, n).CopyTo(buffer);
+            _start += n;
+            return n;
+        }
+
+        public override int Read(char[] buffer, int index, int count) => Read(buffer.AsSpan(index, count));
+
+        public override int Read()
+        {
+            Span<char> one = stackalloc char[1];
+            return Read(one) == 0 ? -1 : one[0];
+        }
+
+        public override int Peek() => -1; // not supported: Sep reads blocks
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
             }
 
             base.Dispose(disposing);

@@ -97,6 +97,29 @@ public sealed class LabelAndFormatTests : IDisposable
     }
 
     /// <summary>
+    /// Columns apart by runs of spaces and tabs (as many UCI .data files are), with spaces at the lines' ends and a
+    /// header: read as columns, trained, and predicted back by name from a features-only file of the same kind.
+    /// </summary>
+    [Fact]
+    public void Whitespace_separated_columns_are_read()
+    {
+        (double X, double Y, string Label)[] rows = Clusters();
+        string Line(double x, double y, string? label) => FormattableString.Invariant($"  {x:R} \t  {y:R}{(label is null ? "" : "    " + label)}  \n");
+        string train = _temp.Write("train.data", "x y species\n" + string.Concat(rows.Select(r => Line(r.X, r.Y, r.Label))));
+        string model = _temp.File("w.hpcb");
+        (int code, string output, string error) = CliRunner.Run("train", "--data", train, "--save", model, "--lambda", "0.01", "--iterations", "200");
+        Assert.True(code == 0, error);
+        Assert.Contains("60 examples, 2 features, 3 classes", output, StringComparison.Ordinal);
+        Assert.Contains("header skipped (x, y, species); delimiter whitespace", output, StringComparison.Ordinal);
+        Assert.Equal(100.0, CliRunner.Accuracy(output, "test"));
+
+        string features = _temp.Write("features.data", string.Concat(rows.Select(r => Line(r.X, r.Y, null))));
+        (code, output, error) = CliRunner.Run("predict", "--model", model, "--data", features);
+        Assert.True(code == 0, error);
+        Assert.Equal(rows.Select(r => r.Label), output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    /// <summary>
     /// Every line ending with the delimiter, as some exporters write it, with a byte-order mark and CRLF: the empty
     /// last cell is no column, so the label is the last real column; a later line with a value there is ragged.
     /// </summary>
