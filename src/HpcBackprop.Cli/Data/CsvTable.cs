@@ -152,6 +152,7 @@ internal sealed class CsvTable
         int columns = -1, labelColumn = -1, firstLine = 0;
         bool trailing = false;
         string[]? header = null;
+        string[] firstCells = [];
         char delimiter = ',';
         try
         {
@@ -173,19 +174,30 @@ internal sealed class CsvTable
                 }
 
                 // A line ending with the delimiter (as some exporters write every line) has an empty last cell: when
-                // the first line has one, it is no column, on that line and on every other that has it.
+                // the first line has one, it is no column, on that line and on every other that has it. Unless the
+                // first line is a header and the first data line has a value there: then it was an unnamed column.
+                if (trailing && header is not null && lines.Count == 0 && row.ColCount == columns + 1 && !row[columns].Span.Trim().IsEmpty)
+                {
+                    trailing = false;
+                    columns = row.ColCount;
+                    header = firstCells;
+                    labelColumn = Resolve(labelFor(columns), header, source, columns);
+                }
+
                 int count = trailing && row.ColCount == columns + 1 && row[columns].Span.Trim().IsEmpty ? columns : row.ColCount;
                 if (columns < 0)
                 {
-                    trailing = row.ColCount > 1 && row[row.ColCount - 1].Span.Trim().IsEmpty;
+                    // At least a feature and a label besides the empty cell: "5.1," is a feature and an empty label.
+                    trailing = row.ColCount > 2 && row[row.ColCount - 1].Span.Trim().IsEmpty;
                     columns = count = row.ColCount - (trailing ? 1 : 0);
                     firstLine = line;
-                    var first = new string[columns];
-                    for (int c = 0; c < columns; c++)
+                    firstCells = new string[row.ColCount];
+                    for (int c = 0; c < row.ColCount; c++)
                     {
-                        first[c] = row[c].Span.Trim().ToString();
+                        firstCells[c] = row[c].Span.Trim().ToString();
                     }
 
+                    string[] first = firstCells[..columns];
                     LabelColumn? choice = labelFor(columns);
                     labelColumn = Resolve(choice, first, source, columns);
                     if (hasHeader || choice?.Name is not null || LooksLikeHeader(first, labelColumn))
@@ -433,7 +445,8 @@ internal sealed class CsvTable
 
     /// <summary>
     /// Another reader's text with each run of spaces and tabs inside a line turned into one tab, and those at a line's
-    /// start and end dropped: whitespace-separated columns as tab-separated ones. Never longer than its input.
+    /// start and end dropped: whitespace-separated columns as tab-separated ones. Text between double quotes passes
+    /// as it is (a quoted name such as "Iris setosa" stays one cell). Never longer than its input plus one tab.
     /// </summary>
     private sealed class WhitespaceColumns(TextReader inner) : TextReader
     {
@@ -442,6 +455,7 @@ internal sealed class CsvTable
         private int _start, _end;
         private bool _lineStart = true;
         private bool _gap;
+        private bool _quoted;
 
         public override int Read(Span<char> buffer)
         {
@@ -456,7 +470,12 @@ internal sealed class CsvTable
                 _start = _end = 0;
                 foreach (char ch in _input.AsSpan(0, read))
                 {
-                    if (ch is ' ' or '\t')
+                    if (_quoted)
+                    {
+                        _output[_end++] = ch;
+                        _quoted = ch != '"';
+                    }
+                    else if (ch is ' ' or '\t')
                     {
                         _gap = !_lineStart;
                     }
@@ -476,6 +495,7 @@ internal sealed class CsvTable
 
                         _output[_end++] = ch;
                         _lineStart = false;
+                        _quoted = ch == '"';
                     }
                 }
             }

@@ -97,14 +97,15 @@ public sealed class LabelAndFormatTests : IDisposable
     }
 
     /// <summary>
-    /// Columns apart by runs of spaces and tabs (as many UCI .data files are), with spaces at the lines' ends and a
-    /// header: read as columns, trained, and predicted back by name from a features-only file of the same kind.
+    /// Columns apart by runs of spaces and tabs (as many UCI .data files are), with spaces at the lines' ends, a
+    /// header and quoted labels holding a space (as R's write.table writes them): read as columns, trained, and
+    /// predicted back by name from a features-only file of the same kind.
     /// </summary>
     [Fact]
     public void Whitespace_separated_columns_are_read()
     {
         (double X, double Y, string Label)[] rows = Clusters();
-        string Line(double x, double y, string? label) => FormattableString.Invariant($"  {x:R} \t  {y:R}{(label is null ? "" : "    " + label)}  \n");
+        string Line(double x, double y, string? label) => FormattableString.Invariant($"  {x:R} \t  {y:R}{(label is null ? "" : "    \"Iris " + label + "\"")}  \n");
         string train = _temp.Write("train.data", "x y species\n" + string.Concat(rows.Select(r => Line(r.X, r.Y, r.Label))));
         string model = _temp.File("w.hpcb");
         (int code, string output, string error) = CliRunner.Run("train", "--data", train, "--save", model, "--lambda", "0.01", "--iterations", "200");
@@ -116,7 +117,7 @@ public sealed class LabelAndFormatTests : IDisposable
         string features = _temp.Write("features.data", string.Concat(rows.Select(r => Line(r.X, r.Y, null))));
         (code, output, error) = CliRunner.Run("predict", "--model", model, "--data", features);
         Assert.True(code == 0, error);
-        Assert.Equal(rows.Select(r => r.Label), output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(rows.Select(r => "Iris " + r.Label), output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     /// <summary>
@@ -144,6 +145,19 @@ public sealed class LabelAndFormatTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("line 4: 4 columns, but line 1 has 3", error, StringComparison.Ordinal);
         Assert.Contains("ends with a delimiter", error, StringComparison.Ordinal);
+
+        // A header whose last column has no name is not a trailing delimiter: the data lines have a value there.
+        string unnamed = _temp.Write("unnamed.csv", "a,b,\n1,2,x\n3,4,y\n1,2,x\n3,4,y\n");
+        (code, output, error) = CliRunner.Run("train", "--data", unnamed, "--iterations", "2", "--test-fraction", "0");
+        Assert.True(code == 0, error);
+        Assert.Contains("4 examples, 2 features, 2 classes", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("trailing delimiter", output, StringComparison.Ordinal);
+
+        // "5.1," is a feature and an empty label, not a trailing delimiter.
+        string emptyLabel = _temp.Write("empty.csv", "5.1,\n4.9,a\n");
+        (code, _, error) = CliRunner.Run("train", "--data", emptyLabel, "--iterations", "2");
+        Assert.Equal(1, code);
+        Assert.Contains("line 1, column 2: the label is empty", error, StringComparison.Ordinal);
     }
 
     [Fact]
