@@ -149,7 +149,7 @@ internal static class BatchedEngine
                 // The last block: J and a bound on the Delta sums (BackwardBound) are checked, so a throw leaves the
                 // gradient untouched, before its Delta products write D straight into the gradient, on top of the
                 // earlier blocks' Delta.
-                T j = Regularization.CheckedCost(parameters, features, finite, T.CreateTruncating(cost), m, lambda, squares);
+                T j = Regularization.CheckedCost(parameters, features, finite, cost, m, lambda, squares);
                 T hidden = T.Zero;
                 for (int l = 1; l < layout.LayerCount - 1; l++)
                 {
@@ -165,7 +165,7 @@ internal static class BatchedEngine
             }
         }
 
-        return Regularization.Finish(layout, parameters, features, finite, T.CreateTruncating(cost), m, lambda, delta, gradient);
+        return Regularization.Finish(layout, parameters, features, finite, cost, m, lambda, delta, gradient);
     }
 
     /// <summary>

@@ -104,7 +104,7 @@ internal static class PerExampleEngine
 
         // J and a bound on the backward pass's sums are checked before anything is written: a throw leaves the
         // caller's gradient as it was.
-        T j = Regularization.CheckedCost(parameters, features, finite, T.CreateTruncating(cost), m, lambda, squares);
+        T j = Regularization.CheckedCost(parameters, features, finite, cost, m, lambda, squares);
         if (wantGradient)
         {
             int lastCount = m - lastStart;

@@ -19,7 +19,7 @@ internal static class Regularization
         ReadOnlySpan<T> parameters,  // ParameterCount
         ReadOnlySpan<T> features,    // m x s(1), only read to name a non-finite input
         bool preActivationsFinite,   // every z of the forward pass was finite
-        T cost,
+        double cost,                 // the cost terms' sum, in double (above T's range it may be, cost / m not)
         int m,
         T lambda,
         ReadOnlySpan<T> delta,       // ParameterCount
@@ -93,14 +93,14 @@ internal static class Regularization
         ReadOnlySpan<T> parameters,  // ParameterCount
         ReadOnlySpan<T> features,    // m x s(1), only read to name a non-finite input
         bool preActivationsFinite,
-        T cost,
+        double cost,                 // the cost terms' sum, in double: divided by m before it is rounded to T
         int m,
         T lambda,
         T squares)                   // sum of the squared non-bias weights (any value when lambda is 0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T mT = T.CreateChecked(m);
-        T j = (cost / mT) + (lambda == T.Zero ? T.Zero : lambda / (mT + mT) * squares);
+        T j = T.CreateTruncating(cost / m) + (lambda == T.Zero ? T.Zero : lambda / (mT + mT) * squares);
         if (!preActivationsFinite || !T.IsFinite(j))
         {
             InputValidation.ThrowIfNonFiniteInput(parameters, features);
