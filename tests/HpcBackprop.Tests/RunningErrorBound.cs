@@ -4,8 +4,10 @@ namespace HpcBackprop.Tests;
 
 /// <summary>
 /// How far one floating-point evaluation of the spec's J, D and h may be from the exact values, per entry:
-/// a first-order running error bound (Higham, "Accuracy and Stability of Numerical Algorithms", ch. 3),
-/// carried through the network beside the values, in double, for an evaluation with unit roundoff u.
+/// a running error bound (Higham, "Accuracy and Stability of Numerical Algorithms", ch. 3), carried through the
+/// network beside the values, in double, for an evaluation with unit roundoff u. The products of two errors are
+/// kept and the sums' gammas taken of the computed values' magnitudes (|a| + err(a)), so it holds when errors are
+/// large too (saturated networks); only the gammas' own rounding, O(u^2) of them, is left out.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -111,7 +113,7 @@ internal sealed class RunningErrorBound
                     for (int j = 1; j < columns; j++)
                     {
                         z += theta[row + j] * a[l][j - 1];
-                        sumAbs += Math.Abs(theta[row + j] * a[l][j - 1]);
+                        sumAbs += Math.Abs(theta[row + j]) * (Math.Abs(a[l][j - 1]) + ea[l][j - 1]); // of the computed a
                         carried += Math.Abs(theta[row + j]) * ea[l][j - 1];
                     }
 
@@ -153,14 +155,15 @@ internal sealed class RunningErrorBound
                     {
                         double w = theta[offset + (i * columns) + j];
                         e += w * d[l + 1][i];
-                        sumAbs += Math.Abs(w * d[l + 1][i]);
+                        sumAbs += Math.Abs(w) * (Math.Abs(d[l + 1][i]) + ed[l + 1][i]);
                         carried += Math.Abs(w) * ed[l + 1][i];
                     }
 
                     double ee = (Gamma(rows) * sumAbs) + carried + (rows * subnormal);
                     double act = a[l][j - 1], slope = act * (1 - act);
                     d[l][j - 1] = e * slope;
-                    ed[l][j - 1] = (slope * ee) + (Math.Abs(e) * ea[l][j - 1]) + (4 * u * Math.Abs(e) * act) + subnormal;
+                    double eaj = ea[l][j - 1];
+                    ed[l][j - 1] = (slope * ee) + (Math.Abs(e) * eaj) + (ee * eaj) + (4 * u * (Math.Abs(e) + ee) * (act + eaj)) + subnormal;
                 }
             }
 
@@ -176,8 +179,8 @@ internal sealed class RunningErrorBound
                         double aj = j == 0 ? 1 : a[l][j - 1], eaj = j == 0 ? 0 : ea[l][j - 1];
                         int at = offset + (i * columns) + j;
                         delta[at] += di * aj;
-                        deltaAbs[at] += Math.Abs(di * aj);
-                        deltaIn[at] += (edi * Math.Abs(aj)) + (Math.Abs(di) * eaj);
+                        deltaAbs[at] += (Math.Abs(di) + edi) * (Math.Abs(aj) + eaj);
+                        deltaIn[at] += (edi * Math.Abs(aj)) + (Math.Abs(di) * eaj) + (edi * eaj);
                     }
                 }
             }

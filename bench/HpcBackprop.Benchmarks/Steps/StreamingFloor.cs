@@ -1,6 +1,6 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace HpcBackprop.Benchmarks.Steps;
 
@@ -14,8 +14,8 @@ internal static class StreamingFloor
 {
     /// <summary>
     /// Reads every byte of <paramref name="data"/> once: the bytes are added as 32-bit integers (no floating-point
-    /// work, so no denormal or NaN can slow a lane), in eight vector accumulators, the widest vectors the machine
-    /// runs. Returns the sum, for the caller to keep alive.
+    /// work, so no denormal or NaN can slow a lane), in four accumulators of <see cref="Vector{T}"/> (256 bits with
+    /// AVX2, 128 with SSE or NEON). Returns the sum, for the caller to keep alive.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static uint Read<T>(ReadOnlySpan<T> data)
@@ -23,37 +23,17 @@ internal static class StreamingFloor
     {
         ReadOnlySpan<uint> words = MemoryMarshal.Cast<T, uint>(data);
         ref uint r = ref MemoryMarshal.GetReference(words);
-        nuint n = (nuint)words.Length, i = 0;
-        uint sum = 0;
-        if (Vector512.IsHardwareAccelerated)
+        nuint n = (nuint)words.Length, i = 0, w = (nuint)Vector<uint>.Count;
+        Vector<uint> s0 = default, s1 = default, s2 = default, s3 = default;
+        for (; i + (4 * w) <= n; i += 4 * w)
         {
-            Vector512<uint> s0 = default, s1 = default, s2 = default, s3 = default;
-            nuint w = (nuint)Vector512<uint>.Count;
-            for (; i + (4 * w) <= n; i += 4 * w)
-            {
-                s0 += Vector512.LoadUnsafe(ref r, i);
-                s1 += Vector512.LoadUnsafe(ref r, i + w);
-                s2 += Vector512.LoadUnsafe(ref r, i + (2 * w));
-                s3 += Vector512.LoadUnsafe(ref r, i + (3 * w));
-            }
-
-            sum = Vector512.Sum(s0 + s1 + s2 + s3);
-        }
-        else
-        {
-            Vector256<uint> s0 = default, s1 = default, s2 = default, s3 = default;
-            nuint w = (nuint)Vector256<uint>.Count;
-            for (; i + (4 * w) <= n; i += 4 * w)
-            {
-                s0 += Vector256.LoadUnsafe(ref r, i);
-                s1 += Vector256.LoadUnsafe(ref r, i + w);
-                s2 += Vector256.LoadUnsafe(ref r, i + (2 * w));
-                s3 += Vector256.LoadUnsafe(ref r, i + (3 * w));
-            }
-
-            sum = Vector256.Sum(s0 + s1 + s2 + s3);
+            s0 += Vector.LoadUnsafe(ref r, i);
+            s1 += Vector.LoadUnsafe(ref r, i + w);
+            s2 += Vector.LoadUnsafe(ref r, i + (2 * w));
+            s3 += Vector.LoadUnsafe(ref r, i + (3 * w));
         }
 
+        uint sum = Vector.Sum(s0 + s1 + s2 + s3);
         for (; i < n; i++)
         {
             sum += Unsafe.Add(ref r, i);
