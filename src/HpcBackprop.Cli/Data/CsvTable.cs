@@ -366,8 +366,10 @@ internal sealed class CsvTable
     {
         Span<int> counts = stackalloc int[Delimiters.Length];
         bool quoted = false;
-        foreach (char ch in line)
+        ReadOnlySpan<char> trimmed = line.Trim();
+        for (int i = 0; i < trimmed.Length; i++)
         {
+            char ch = trimmed[i];
             if (ch == '"')
             {
                 quoted = !quoted;
@@ -376,6 +378,7 @@ internal sealed class CsvTable
             {
                 counts[d]++;
             }
+
         }
 
         int best = 0;
@@ -387,7 +390,38 @@ internal sealed class CsvTable
             }
         }
 
-        return counts[best] == 0 && line.Trim().ContainsAny(' ', '\t') ? Whitespace : Delimiters[best];
+        // Whitespace when no delimiter separates cells, or when tabs do but one of their cells is several numbers
+        // apart by spaces (UCI's auto-mpg.data: eight numbers apart by spaces, then a tab before the quoted name). A
+        // tab-separated cell of words with spaces ("Iris setosa", "new york") keeps the tab.
+        bool whitespace = counts[best] == 0 ? trimmed.ContainsAny(' ', '\t') : Delimiters[best] == '\t' && HasSpacedNumbers(trimmed);
+        return whitespace ? Whitespace : Delimiters[best];
+    }
+
+    // Whether a tab-separated cell of the line holds two or more numbers apart by spaces.
+    private static bool HasSpacedNumbers(ReadOnlySpan<char> line)
+    {
+        foreach (Range cell in line.Split('\t'))
+        {
+            int numbers = 0;
+            bool allNumbers = true;
+            ReadOnlySpan<char> text = line[cell];
+            foreach (Range token in text.Split(' '))
+            {
+                ReadOnlySpan<char> t = text[token];
+                if (!t.IsEmpty)
+                {
+                    numbers++;
+                    allNumbers &= double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+                }
+            }
+
+            if (numbers >= 2 && allNumbers)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string Show(char delimiter) => delimiter switch { '\t' => "\\t", Whitespace => "whitespace", _ => delimiter.ToString() };

@@ -121,6 +121,27 @@ public sealed class LabelAndFormatTests : IDisposable
     }
 
     /// <summary>
+    /// Numbers apart by spaces and then a tab before a quoted name (UCI's auto-mpg.data) is whitespace-separated;
+    /// tab-separated lines whose cells are words with spaces ("new york city") stay tab-separated.
+    /// </summary>
+    [Fact]
+    public void A_tab_among_space_separated_numbers_is_whitespace_but_words_with_spaces_keep_the_tab()
+    {
+        (double X, double Y, string Label)[] rows = Clusters();
+        string mpg = _temp.Write("mpg.data", string.Concat(rows.Select(r => FormattableString.Invariant($"{r.X:R}   {r.Y:R}\t\"{r.Label}\"\n"))));
+        (int code, string output, string error) = CliRunner.Run("train", "--data", mpg, "--lambda", "0.01", "--iterations", "200");
+        Assert.True(code == 0, error);
+        Assert.Contains("60 examples, 2 features, 3 classes", output, StringComparison.Ordinal);
+        Assert.Contains("delimiter whitespace", output, StringComparison.Ordinal);
+
+        string towns = _temp.Write("towns.tsv", string.Concat(rows.Select(r => FormattableString.Invariant($"{r.X:R}\t{r.Y:R}\t{r.Label} city of {r.Label}\n"))));
+        (code, output, error) = CliRunner.Run("train", "--data", towns, "--lambda", "0.01", "--iterations", "200");
+        Assert.True(code == 0, error);
+        Assert.Contains("60 examples, 2 features, 3 classes", output, StringComparison.Ordinal);
+        Assert.Contains("delimiter '\\t'", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// Every line ending with the delimiter, as some exporters write it, with a byte-order mark and CRLF: the empty
     /// last cell is no column, so the label is the last real column; a later line with a value there is ragged.
     /// </summary>
