@@ -1,3 +1,4 @@
+using HpcBackprop.Reference;
 using HpcBackprop.Tests.Kernels;
 
 namespace HpcBackprop.Tests;
@@ -217,18 +218,6 @@ internal sealed class RunningErrorBound
         => (For(layout, theta, x, y, lambda, Fp<T>.U, Fp<T>.Subnormal, Fp<T>.MaxValue),
             For(layout, theta, x, y, lambda, Fp<double>.U, Fp<double>.Subnormal, Fp<double>.MaxValue));
 
-    /// <summary>The one-hot targets of labels, m x K.</summary>
-    public static double[] OneHot(int[] labels, int outputs)
-    {
-        var y = new double[labels.Length * outputs];
-        for (int t = 0; t < labels.Length; t++)
-        {
-            y[(t * outputs) + labels[t]] = 1;
-        }
-
-        return y;
-    }
-
     private static double Sigmoid(double z) => 1 / (1 + Math.Exp(-z));
 
     private static double Softplus(double z) => Math.Max(z, 0) + Math.Log(1 + Math.Exp(-Math.Abs(z)));
@@ -239,5 +228,34 @@ internal sealed class RunningErrorBound
     {
         double q = Math.Exp(-Math.Max(0, Math.Abs(z) - ez));
         return q / ((1 + q) * (1 + q));
+    }
+}
+
+/// <summary>
+/// The literal reference's J and D, in double on the values as stored in T, and how far an evaluation in T may be
+/// from each: both evaluations' <see cref="RunningErrorBound"/>s added, and for J the reference's literal log(1 - h).
+/// </summary>
+internal sealed record ReferenceWithTolerance(double J, double[] Gradient, double JTolerance, double[] GradientTolerance, RunningErrorBound Library)
+{
+    /// <summary>For labels (<paramref name="targets"/> null) or dense targets.</summary>
+    public static ReferenceWithTolerance Of<T>(NetworkLayout layout, T[] theta, T[] x, int[] labels, T[]? targets, T lambda)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        double[] thetaD = Numerics.ToDouble(theta), xD = Numerics.ToDouble(x);
+        double lambdaD = double.CreateChecked(lambda);
+        double[]? yD = targets is null ? null : Numerics.ToDouble(targets);
+        var expected = new double[theta.Length];
+        double j = yD is null
+            ? ReferenceBackprop.CostAndGradient<double>(layout, thetaD, xD, labels, lambdaD, expected)
+            : ReferenceBackprop.CostAndGradient<double>(layout, thetaD, xD, yD, lambdaD, expected);
+        var (library, reference) = RunningErrorBound.ForLibraryAndReference<T>(
+            layout, thetaD, xD, yD ?? Numerics.OneHot(labels, layout.OutputSize), lambdaD);
+        var tolerance = new double[expected.Length];
+        for (int i = 0; i < tolerance.Length; i++)
+        {
+            tolerance[i] = library.Gradient[i] + reference.Gradient[i];
+        }
+
+        return new ReferenceWithTolerance(j, expected, library.J + reference.J + reference.LiteralCostExtra, tolerance, library);
     }
 }

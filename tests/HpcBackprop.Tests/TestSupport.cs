@@ -95,15 +95,15 @@ internal static class Numerics
 
     private static double Cost(Problem p, double[] theta, bool useTargets) => useTargets
         ? ReferenceBackprop.CostAndGradient<double>(p.Layout, theta, p.Features, p.Targets, p.Lambda, Span<double>.Empty)
-        : ReferenceBackprop.CostAndGradient(p.Layout, theta, p.Features, ReferenceOneHot(p), p.Lambda, Span<double>.Empty);
+        : ReferenceBackprop.CostAndGradient(p.Layout, theta, p.Features, OneHot(p.Labels, p.Layout.OutputSize), p.Lambda, Span<double>.Empty);
 
-    private static double[] ReferenceOneHot(Problem p)
+    /// <summary>The one-hot targets of labels, m x K.</summary>
+    public static double[] OneHot(int[] labels, int outputs)
     {
-        int k = p.Layout.OutputSize;
-        var y = new double[p.M * k];
-        for (int t = 0; t < p.M; t++)
+        var y = new double[labels.Length * outputs];
+        for (int t = 0; t < labels.Length; t++)
         {
-            y[(t * k) + p.Labels[t]] = 1;
+            y[(t * outputs) + labels[t]] = 1;
         }
 
         return y;
