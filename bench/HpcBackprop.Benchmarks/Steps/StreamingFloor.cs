@@ -7,8 +7,8 @@ namespace HpcBackprop.Benchmarks.Steps;
 /// <summary>
 /// The plainest memory traffic a floor benchmark can time: a read that does nothing with the data but add it up,
 /// and a copy. The library's own streaming kernels were the floor before, and are no floor: SumOfSquares loads
-/// each vector twice and read the 804 KB of 784-256-10's weights 25-30% slower than this read, outside
-/// BenchmarkDotNet (the same process, alternated, min over rounds: 13.7-15.8 against 10.7-11.9 us).
+/// each vector twice and read the 804 KB of 784-256-10's weights 1.2-1.6x as slowly as a plain read, outside
+/// BenchmarkDotNet (the same process, alternated, each round's min over 40-60 calls: 13.7-18.8 against 10.6-12.6 us).
 /// </summary>
 internal static class StreamingFloor
 {
