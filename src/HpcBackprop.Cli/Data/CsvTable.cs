@@ -18,11 +18,24 @@ internal readonly record struct LabelColumn(int Index, string? Name = null)
     public override string ToString() => Name ?? Index.ToString(CultureInfo.InvariantCulture);
 }
 
+/// <summary>Whether a file's first line is a header.</summary>
+internal enum HeaderRule
+{
+    /// <summary>Decided from the first line (<see cref="CsvTable.Read"/>).</summary>
+    Detect,
+
+    /// <summary>The first line is a header.</summary>
+    First,
+
+    /// <summary>The first line is data.</summary>
+    None,
+}
+
 /// <summary>
 /// A delimited text file of numeric features and, optionally, one label column of any text, read with Sep:
 /// every feature cell finite, every row the same width, at least one row. The delimiter (comma, semicolon, tab
 /// or bar) is detected from the first line, gzip from its magic bytes, and a first line whose feature cells are
-/// all non-numeric is taken as a header. Each row remembers its line number for messages.
+/// all non-numeric, or are the column numbers, is taken as a header. Each row remembers its line number for messages.
 /// </summary>
 internal sealed class CsvTable
 {
@@ -107,11 +120,11 @@ internal sealed class CsvTable
 
     /// <summary>Reads a file; gzip data (by its magic bytes) are decompressed.</summary>
     /// <param name="path">The file.</param>
-    /// <param name="hasHeader">True: the first line is a header. False: it is one when none of its feature cells is a number.</param>
+    /// <param name="header">Whether the first line is a header; <see cref="HeaderRule.Detect"/>: see <see cref="LooksLikeHeader"/>.</param>
     /// <param name="labelFor">The label column for a file of the given column count, or null for none.</param>
     /// <exception cref="DataException">The file is missing, empty, ragged or holds a feature that is not a finite number.</exception>
     /// <exception cref="UsageException">The label column does not exist in the file.</exception>
-    public static CsvTable Load(string path, bool hasHeader, Func<int, LabelColumn?> labelFor)
+    public static CsvTable Load(string path, HeaderRule header, Func<int, LabelColumn?> labelFor)
     {
         Stream stream;
         try
@@ -139,11 +152,11 @@ internal sealed class CsvTable
 
         Stream whole = new PrefixedStream(magic.AsMemory(0, read), stream);
         bool gzip = read == 2 && magic[0] == 0x1F && magic[1] == 0x8B;
-        return Read(gzip ? new GZipStream(whole, CompressionMode.Decompress) : whole, path, hasHeader, labelFor);
+        return Read(gzip ? new GZipStream(whole, CompressionMode.Decompress) : whole, path, header, labelFor);
     }
 
     /// <summary>Reads delimited text from a stream (which is disposed); see <see cref="Load"/>.</summary>
-    public static CsvTable Read(Stream stream, string source, bool hasHeader, Func<int, LabelColumn?> labelFor)
+    public static CsvTable Read(Stream stream, string source, HeaderRule headerRule, Func<int, LabelColumn?> labelFor)
     {
         using var text = new StreamReader(stream, detectEncodingFromByteOrderMarks: true);
         var cells = new List<double>();
@@ -199,8 +212,14 @@ internal sealed class CsvTable
 
                     string[] first = firstCells[..columns];
                     LabelColumn? choice = labelFor(columns);
+                    if (headerRule == HeaderRule.None && choice?.Name is { } name)
+                    {
+                        throw new UsageException($"--label-column {name}: a column name needs a header line, and --no-header says {source} has none.");
+                    }
+
                     labelColumn = Resolve(choice, first, source, columns);
-                    if (hasHeader || choice?.Name is not null || LooksLikeHeader(first, labelColumn))
+                    if (headerRule == HeaderRule.First || choice?.Name is not null
+                        || (headerRule == HeaderRule.Detect && LooksLikeHeader(first, labelColumn)))
                     {
                         header = first; // the data rows must match its width
                         continue;
@@ -294,9 +313,56 @@ internal sealed class CsvTable
 
     /// <summary>
     /// A first line is a header when it has feature cells and every one of them is a name: not a number, not empty
-    /// and not a usual mark of a missing value (so a first row of missing values is an error, not a header).
+    /// and not a usual mark of a missing value (so a first row of missing values is an error, not a header); or when
+    /// it numbers the columns (<see cref="NumbersColumns"/>).
     /// </summary>
     private static bool LooksLikeHeader(string[] first, int labelColumn)
+        => NamesColumns(first, labelColumn) || NumbersColumns(first, labelColumn);
+
+    /// <summary>
+    /// A header of numbers, as pandas writes for a frame whose columns were never named (<c>0,1,2,...,63,label</c>
+    /// or <c>0,1,...,64</c>): at least three feature cells, and the cells are whole numbers counting up by one from 0
+    /// or 1, in file order, the label cell either taking its place in the count or being a name. Read as data, such
+    /// a line would be one example whose label is a class of its own.
+    /// </summary>
+    private static bool NumbersColumns(string[] first, int labelColumn)
+    {
+        const int MinFeatures = 3;
+        int features = labelColumn < 0 ? first.Length : first.Length - 1;
+        if (features < MinFeatures)
+        {
+            return false;
+        }
+
+        bool labelIsName = labelColumn >= 0
+            && !double.TryParse(first[labelColumn], NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+        if (labelIsName && (first[labelColumn].Length == 0 || MissingMarks.Contains(first[labelColumn])))
+        {
+            return false;
+        }
+
+        long next = -1;
+        for (int c = 0; c < first.Length; c++)
+        {
+            if (c == labelColumn && labelIsName)
+            {
+                continue;
+            }
+
+            if (!long.TryParse(first[c], NumberStyles.None, CultureInfo.InvariantCulture, out long number)
+                || (next < 0 ? number > 1 : number != next))
+            {
+                return false;
+            }
+
+            next = number + 1;
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether the line has feature cells and every one is a name (not a number, empty or a missing-value mark).</summary>
+    private static bool NamesColumns(string[] first, int labelColumn)
     {
         bool any = false;
         for (int c = 0; c < first.Length; c++)

@@ -22,6 +22,6 @@ internal static class Digits
     {
         Stream resource = typeof(Digits).Assembly.GetManifestResourceStream("HpcBackprop.Cli.digits.csv.gz")
             ?? throw new InvalidOperationException("The embedded digits data set is missing from the assembly.");
-        return CsvTable.Read(new GZipStream(resource, CompressionMode.Decompress), "digits.csv.gz", hasHeader: false, _ => LabelColumn.Last);
+        return CsvTable.Read(new GZipStream(resource, CompressionMode.Decompress), "digits.csv.gz", HeaderRule.None, _ => LabelColumn.Last);
     }
 }

@@ -181,6 +181,100 @@ public sealed class LabelAndFormatTests : IDisposable
         Assert.Contains("line 1, column 2: the label is empty", error, StringComparison.Ordinal);
     }
 
+    /// <summary>The clusters with a third feature (noise), as lines of features and label in the given order.</summary>
+    private static string ThreeFeatureLines((double X, double Y, string Label)[] rows, bool labelFirst)
+    {
+        var random = new Random(11);
+        return string.Concat(rows.Select(r =>
+        {
+            string features = FormattableString.Invariant($"{r.X:R},{r.Y:R},{random.NextDouble():R}");
+            return labelFirst ? $"{r.Label},{features}\n" : $"{features},{r.Label}\n";
+        }));
+    }
+
+    /// <summary>
+    /// A header of column numbers, as pandas writes a frame whose columns were never named: skipped by train and by
+    /// predict (read as data it would be one example whose label, "label" or "3", is a class of its own).
+    /// </summary>
+    [Theory]
+    [InlineData("0,1,2,label", false, null)]
+    [InlineData("0,1,2,3", false, null)]
+    [InlineData("1,2,3,4", false, null)]
+    [InlineData("label,0,1,2", true, "0")]
+    [InlineData("0,1,2,3", true, "0")]
+    public void A_header_of_column_numbers_is_a_header(string header, bool labelFirst, string? labelColumn)
+    {
+        (double X, double Y, string Label)[] rows = Clusters();
+        string train = _temp.Write("numbered.csv", header + "\n" + ThreeFeatureLines(rows, labelFirst));
+        string model = _temp.File("n.hpcb");
+        string[] args = ["train", "--data", train, "--save", model, "--lambda", "0.01", "--iterations", "200"];
+        if (labelColumn is not null)
+        {
+            args = [.. args, "--label-column", labelColumn];
+        }
+
+        (int code, string output, string error) = CliRunner.Run(args);
+        Assert.True(code == 0, error);
+        Assert.Contains("60 examples, 3 features, 3 classes", output, StringComparison.Ordinal);
+        Assert.Contains($"header skipped ({header.Replace(",", ", ", StringComparison.Ordinal)})", output, StringComparison.Ordinal);
+        Assert.Equal(100.0, CliRunner.Accuracy(output, "test"));
+
+        (code, output, error) = CliRunner.Run("predict", "--model", model, "--data", train);
+        Assert.True(code == 0, error);
+        Assert.Equal(rows.Select(r => r.Label), output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    /// <summary>
+    /// First lines that do not number the columns stay data: fewer than three features, a gap, a start past 1, a
+    /// decimal point, a sign, a label cell out of the count; and --no-header keeps a first line that does.
+    /// </summary>
+    [Theory]
+    [InlineData("0,1,b", 2, 2)]      // two features only (a truth table's row)
+    [InlineData("0,1,3,b", 3, 2)]    // a gap
+    [InlineData("2,3,4,b", 3, 2)]    // starts past 1
+    [InlineData("0,1.0,2,b", 3, 2)]  // not whole numbers as written
+    [InlineData("0,1,2,7", 3, 3)]    // the label cell is a number out of the count: a class "7"
+    [InlineData("-1,0,1,b", 3, 2)]   // a sign
+    public void A_first_line_that_does_not_number_the_columns_is_data(string first, int features, int classes)
+    {
+        string rows = features == 2
+            ? "0,0,a\n1,1,a\n1,0,b\n0,0,a\n1,1,a\n1,0,b\n"
+            : "0,0,0,a\n1,1,1,a\n1,0,1,b\n0,0,1,a\n1,1,0,a\n1,0,0,b\n";
+        string path = _temp.Write("data.csv", first + "\n" + rows);
+        (int code, string output, string error) = CliRunner.Run(
+            "train", "--data", path, "--iterations", "2", "--test-fraction", "0", "--layers", $"{features}-3-{classes}");
+        Assert.True(code == 0, error);
+        Assert.Contains($"7 examples, {features} features, {classes} classes", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("header skipped", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void No_header_keeps_a_first_line_that_counts_and_contradicts_header()
+    {
+        string path = _temp.Write("counts.csv", "0,1,2,b\n0,0,0,a\n1,1,1,a\n1,0,1,b\n0,0,1,a\n");
+        (int code, string output, string error) = CliRunner.Run("train", "--data", path, "--iterations", "2", "--test-fraction", "0");
+        Assert.True(code == 0, error);
+        Assert.Contains("4 examples, 3 features, 2 classes", output, StringComparison.Ordinal);
+        Assert.Contains("header skipped (0, 1, 2, b)", output, StringComparison.Ordinal);
+
+        (code, output, error) = CliRunner.Run("train", "--data", path, "--iterations", "2", "--test-fraction", "0", "--no-header");
+        Assert.True(code == 0, error);
+        Assert.Contains("5 examples, 3 features, 2 classes", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("header skipped", output, StringComparison.Ordinal);
+
+        (code, _, error) = CliRunner.Run("train", "--data", path, "--header", "--no-header");
+        Assert.Equal(2, code);
+        Assert.Contains("--header and --no-header", error, StringComparison.Ordinal);
+
+        (code, _, error) = CliRunner.Run("train", "--data", path, "--no-header", "--label-column", "b");
+        Assert.Equal(2, code);
+        Assert.Contains("--no-header", error, StringComparison.Ordinal);
+
+        (code, _, error) = CliRunner.Run("train", "--no-header");
+        Assert.Equal(2, code);
+        Assert.Contains("apply to --data files only", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Numeric_labels_are_one_class_however_they_are_spelled_and_keep_their_first_spelling()
     {
