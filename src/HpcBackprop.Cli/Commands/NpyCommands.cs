@@ -20,6 +20,7 @@ internal sealed class ExportNpyCommand : Command
     public override int Execute(Arguments args, CommandContext context)
     {
         string modelPath = args.Require("model"), output = args.Require("output");
+        OutputPath.Check("export-npy", "--output", output);
         NetworkModel model = ModelFile.Load(modelPath);
         if (model.ElementType == ModelElementType.Single)
         {
@@ -52,6 +53,7 @@ internal sealed class ImportNpyCommand : Command
     public override int Execute(Arguments args, CommandContext context)
     {
         string modelPath = args.Require("model"), npyPath = args.Require("npy"), output = args.Require("output");
+        OutputPath.Check("import-npy", "--output", output);
         NetworkModel model = ModelFile.Load(modelPath);
         byte[] bytes = File.ReadAllBytes(npyPath);
         NpyHeader header = NpyFile.ReadHeader(bytes, npyPath);

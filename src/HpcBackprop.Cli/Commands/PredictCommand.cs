@@ -34,9 +34,9 @@ internal sealed class PredictCommand : Command
     {
         string modelPath = args.Require("model");
         string? outputPath = args.Get("output");
-        if (outputPath is not null && (outputPath.Length == 0 || Directory.Exists(outputPath)))
+        if (outputPath is not null)
         {
-            throw new UsageException($"predict: --output '{outputPath}' must name a file.");
+            OutputPath.Check("predict", "--output", outputPath);
         }
 
         LabelColumn? chosen = DataOptions.LabelColumnOption(args);
@@ -46,8 +46,12 @@ internal sealed class PredictCommand : Command
 
         // s(1) + 1 columns: features and a label, in the column named by --label-column, else the one the model was
         // trained with, else the last; s(1) columns: features only.
+        // Another column count is an error here, at the first line, before any cell is parsed (a label cell read as a
+        // feature would give a message about that cell instead).
         LabelColumn? LabelFor(int columns)
-            => columns == n + 1 ? chosen ?? (model.LabelColumn >= 0 ? new LabelColumn(model.LabelColumn) : LabelColumn.Last) : null;
+            => columns == n + 1 ? chosen ?? (model.LabelColumn >= 0 ? new LabelColumn(model.LabelColumn) : LabelColumn.Last)
+            : columns == n ? null
+            : throw new DataException($"{args.Get("data")}: {columns} columns, but the model {layout} takes {n} features ({n} columns, or {n + 1} with a label column).");
 
         CsvTable table = DataOptions.LoadTable(args, LabelFor) ?? Digits.LoadTable();
         if (table.Columns != n && table.Columns != n + 1)
@@ -74,6 +78,17 @@ internal sealed class PredictCommand : Command
         T[] parameters = model.GetParameters<T>();
         var x = new T[data.RawFeatures.Length];
         model.NormalizeFeatures<T>(data.RawFeatures, x);
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (!T.IsFinite(x[i]))
+            {
+                // A raw value far outside the training range can scale past the model's precision (1e40 in a float model).
+                int row = i / layout.InputSize, feature = i % layout.InputSize;
+                int column = data.LabelColumn >= 0 && feature >= data.LabelColumn ? feature + 1 : feature;
+                throw new DataException(string.Create(CultureInfo.InvariantCulture,
+                    $"{data.Source}, line {data.Lines[row]}, column {column + 1}: {data.RawFeatures[i]:R} scales to {x[i]} in the model's {model.ElementType.ToString().ToLowerInvariant()} precision (the training data's range of that feature is far smaller)."));
+            }
+        }
         var scorer = new ForwardScorer<T>(layout);
         var predictions = new int[data.Count];
         scorer.Predict(parameters, x, predictions);
@@ -97,6 +112,10 @@ internal sealed class PredictCommand : Command
         }
 
         summary.WriteLine($"predicted {data.Count} examples of {data.Source} with {layout} ({model.ElementType.ToString().ToLowerInvariant()})");
+        if (data.Format is { } read)
+        {
+            summary.WriteLine($"read      {read}");
+        }
         if (data.Labels is { } labels)
         {
             double accuracy = TrainCommand.Accuracy(predictions, labels);

@@ -100,7 +100,30 @@ internal sealed class TrainCommand : Command
         long ExamplesSoFar(in OptimizationProgress p) => (long)train.Count * (fullBatch ? p.Evaluations : p.Iteration);
         using var display = new TrainingDisplay(context, settings.Iterations);
         Optimizer<T> optimizer = settings.CreateOptimizer<T>(p => display.Report(p, ExamplesSoFar(p), TrainingAccuracy));
-        OptimizationResult result = display.Run(() => optimizer.Minimize(objective, parameters));
+        string tuning = settings.OptimizerName is "sgd" or "adam" ? $"--lambda {settings.Lambda} or --learning-rate {settings.LearningRate}" : $"--lambda {settings.Lambda}";
+        T initial = objective.Evaluate(parameters, new T[layout.ParameterCount]);
+        if (!T.IsFinite(initial))
+        {
+            // The data term is finite for finite weights (the stable form of the cost): the regularization term overflowed.
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"train: --lambda {settings.Lambda}: the cost at the initial weights is {initial} in {(typeof(T) == typeof(float) ? "float" : "double")} (lambda/(2m) times the sum of squared weights overflows); use a smaller --lambda."));
+        }
+
+        OptimizationResult result;
+        try
+        {
+            result = display.Run(() => optimizer.Minimize(objective, parameters));
+        }
+        catch (Exception e) when (e is ArithmeticException or ArgumentException)
+        {
+            // The weights were finite when training started and the features are checked: the steps diverged.
+            throw new DataException($"training diverged ({e.Message.Split('\n')[0]}); try a smaller {tuning}.");
+        }
+
+        if (!double.IsFinite(result.Cost))
+        {
+            throw new DataException(string.Create(CultureInfo.InvariantCulture, $"training diverged (cost {result.Cost}); try a smaller {tuning}."));
+        }
 
         var testPredictions = new int[test.Count];
         scorer.Predict(parameters, testX, testPredictions);

@@ -41,41 +41,13 @@ internal sealed record TrainSettings(
         ulong seed = args.GetULong("seed", 1);
         double testFraction = args.GetDouble("test-fraction", 0.3, 0, 0.9);
         string? save = args.Get("save");
-        if (save is not null && (save.Length == 0 || Directory.Exists(save)))
-        {
-            throw new UsageException($"train: --save '{save}' must name a file.");
-        }
-
-        // Checked now rather than found out after a long training run.
-        if (save is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(save))))
-        {
-            throw new UsageException($"train: --save '{save}': the directory does not exist.");
-        }
-
         if (save is not null)
         {
-            CheckWritable(save);
+            OutputPath.Check("train", "--save", save); // checked now rather than found out after a long training run
         }
 
         Dataset data = DataOptions.LoadLabelled(args);
         return new TrainSettings(data, DataOptions.IsCustom(args), layout, lambda, optimizer, iterations, learningRate, batchSize, useDouble, threads, seed, testFraction, save);
-    }
-
-    /// <summary>Creates and deletes a file beside <paramref name="path"/>, so an unwritable place is found before training.</summary>
-    private static void CheckWritable(string path)
-    {
-        string name = Path.GetFileName(path);
-        string probe = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{(name.Length > 64 ? name[..64] : name)}.{Guid.NewGuid():N}.probe");
-        try
-        {
-            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
-            {
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"train: --save '{path}' cannot be written: {e.Message}");
-        }
     }
 
     public Optimizer<T> CreateOptimizer<T>(Action<OptimizationProgress> progress)

@@ -41,11 +41,14 @@ internal sealed class CsvTable
 {
     private static readonly char[] Delimiters = [',', ';', '\t', '|'];
 
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: true, throwOnInvalidBytes: true); // the identifier: a BOM is skipped as its preamble
+
     // The delimiter of a file whose first line has none of those but cells apart by spaces: runs of spaces and tabs.
     private const char Whitespace = ' ';
 
-    private CsvTable(string source, int columns, int labelColumn, double[] cells, string[]? labels, int[] lines, string[]? header, char delimiter, bool trailingDelimiter)
+    private CsvTable(string source, int columns, int labelColumn, double[] cells, string[]? labels, int[] lines, string[]? header, char delimiter, bool trailingDelimiter, bool rowIndexDropped)
     {
+        RowIndexDropped = rowIndexDropped;
         TrailingDelimiter = trailingDelimiter;
         Source = source;
         Columns = columns;
@@ -89,12 +92,24 @@ internal sealed class CsvTable
     public bool TrailingDelimiter { get; }
 
     /// <summary>
+    /// True when the file's first column had no name in its header, as pandas (<c>to_csv</c> with its index) and R
+    /// (<c>write.csv</c> with row names) write a row index: that column was dropped, and <see cref="Columns"/>,
+    /// <see cref="LabelColumn"/> and <see cref="Header"/> count the columns after it.
+    /// </summary>
+    public bool RowIndexDropped { get; }
+
+    /// <summary>
     /// What was detected, when it is not the plain default (comma, no header): "header skipped (a, b, ...);
     /// delimiter ';'" and the label column; null otherwise.
     /// </summary>
     public string? Describe()
     {
         var parts = new List<string>();
+        if (RowIndexDropped)
+        {
+            parts.Add("unnamed first column dropped as a row index");
+        }
+
         if (Header is not null)
         {
             parts.Add($"header skipped ({string.Join(", ", Header.Take(8))}{(Header.Length > 8 ? ", ..." : "")})");
@@ -112,7 +127,23 @@ internal sealed class CsvTable
 
         if (LabelColumn >= 0 && LabelColumn != Columns - 1)
         {
-            parts.Add($"label in column {LabelColumn + 1}");
+            parts.Add($"label in column {LabelColumn + 1} (--label-column {LabelColumn})");
+        }
+
+        // A header whose feature names are numbers (wavelengths, years) reads as a data line whose label names the
+        // label column: a class with that one example, when every other class has several.
+        if (Header is null && Labels is { Length: > 2 } labels)
+        {
+            var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (string label in labels)
+            {
+                counts[label] = counts.GetValueOrDefault(label) + 1;
+            }
+
+            if (counts[labels[0]] == 1 && counts.Count > 1 && counts.Values.Count(n => n == 1) == 1)
+            {
+                parts.Add($"line {Lines[0]}'s label '{labels[0]}' is on no other line: if line {Lines[0]} is a header, pass --header");
+            }
         }
 
         return parts.Count == 0 ? null : string.Join("; ", parts);
@@ -158,11 +189,14 @@ internal sealed class CsvTable
     /// <summary>Reads delimited text from a stream (which is disposed); see <see cref="Load"/>.</summary>
     public static CsvTable Read(Stream stream, string source, HeaderRule headerRule, Func<int, LabelColumn?> labelFor)
     {
-        using var text = new StreamReader(stream, detectEncodingFromByteOrderMarks: true);
+        // Strict UTF-8 (a byte-order mark may still say UTF-16 or UTF-32): bytes of another encoding (Latin-1, as some
+        // spreadsheets save) would each decode to U+FFFD, and labels that differ only there would become one class.
+        using var text = new StreamReader(stream, StrictUtf8, detectEncodingFromByteOrderMarks: true);
         var cells = new List<double>();
         var labels = new List<string>();
         var lines = new List<int>();
         int columns = -1, labelColumn = -1, firstLine = 0;
+        int skip = 0; // 1 when the first column is a row index, dropped
         bool trailing = false;
         string[]? header = null;
         string[] firstCells = [];
@@ -175,7 +209,7 @@ internal sealed class CsvTable
                 : new ReplayTextReader(prefix, text);
             // The column count check is ours, so a ragged row gets a message with both line numbers.
             using SepReader reader = Sep.New(delimiter == Whitespace ? '\t' : delimiter)
-                .Reader(o => o with { HasHeader = false, DisableColCountCheck = true, Unescape = true }).From(replay);
+                .Reader(o => o with { HasHeader = false, DisableColCountCheck = true, Unescape = true, Trim = SepTrim.Outer }).From(replay);
             int nextLine = 1; // Sep's LineNumberFrom is off for the first row without a header; the previous row's end is exact.
             foreach (SepReader.Row row in reader)
             {
@@ -193,8 +227,9 @@ internal sealed class CsvTable
                 {
                     trailing = false;
                     columns = row.ColCount;
-                    header = firstCells;
-                    labelColumn = Resolve(labelFor(columns), header, source, columns);
+                    header = firstCells[skip..];
+                    int label = Resolve(labelFor(columns - skip), header, source, columns - skip);
+                    labelColumn = label < 0 ? -1 : label + skip;
                 }
 
                 int count = trailing && row.ColCount == columns + 1 && row[columns].Span.Trim().IsEmpty ? columns : row.ColCount;
@@ -211,19 +246,29 @@ internal sealed class CsvTable
                     }
 
                     string[] first = firstCells[..columns];
-                    LabelColumn? choice = labelFor(columns);
+
+                    // A header whose first cell is empty names every column but a row index (pandas' to_csv with its
+                    // index, R's write.csv with row names): that column is dropped, and the label column counts the
+                    // columns after it. If the line turns out to be no header, it is data, whose empty cell is an error.
+                    bool indexed = headerRule != HeaderRule.None && columns >= 3 && first[0].Length == 0;
+                    string[] named = indexed ? first[1..] : first;
+                    LabelColumn? choice = labelFor(named.Length);
                     if (headerRule == HeaderRule.None && choice?.Name is { } name)
                     {
                         throw new UsageException($"--label-column {name}: a column name needs a header line, and --no-header says {source} has none.");
                     }
 
-                    labelColumn = Resolve(choice, first, source, columns);
+                    int label = Resolve(choice, named, source, named.Length);
                     if (headerRule == HeaderRule.First || choice?.Name is not null
-                        || (headerRule == HeaderRule.Detect && LooksLikeHeader(first, labelColumn)))
+                        || (headerRule == HeaderRule.Detect && LooksLikeHeader(named, label)))
                     {
-                        header = first; // the data rows must match its width
+                        skip = indexed ? 1 : 0;
+                        labelColumn = label < 0 ? -1 : label + skip;
+                        header = named; // the data rows must match its width
                         continue;
                     }
+
+                    labelColumn = indexed ? Resolve(labelFor(columns), first, source, columns) : label;
                 }
                 else if (count != columns)
                 {
@@ -231,7 +276,7 @@ internal sealed class CsvTable
                     throw new DataException($"{source}, line {line}: {count} columns, but line {firstLine} has {columns} (every row needs the same number of columns{why}).");
                 }
 
-                for (int c = 0; c < count; c++)
+                for (int c = skip; c < count; c++)
                 {
                     ReadOnlySpan<char> cell = row[c].Span.Trim();
                     if (c == labelColumn)
@@ -247,7 +292,7 @@ internal sealed class CsvTable
 
                     if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
                     {
-                        string hint = lines.Count == 0 && header is null ? " If the first line is a header, pass --header." : "";
+                        string hint = lines.Count == 0 && header is null && headerRule == HeaderRule.Detect ? " If the first line is a header, pass --header." : "";
                         string by = delimiter == Whitespace ? "whitespace" : $"'{Show(delimiter)}'";
                         throw new DataException($"{source}, line {line}, column {c + 1}: '{cell}' is not a finite number (features must be numbers; columns are separated by {by}).{hint}");
                     }
@@ -257,6 +302,10 @@ internal sealed class CsvTable
 
                 lines.Add(line);
             }
+        }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            throw new DataException($"{source}: not UTF-8 text (it holds the byte {Convert.ToHexString(e.BytesUnknown ?? [])}, which UTF-8 does not allow there; Latin-1 or Windows-1252, as some spreadsheets save?); save it as UTF-8.");
         }
         catch (InvalidDataException e)
         {
@@ -274,7 +323,7 @@ internal sealed class CsvTable
                 : $"{source}: no data rows (the file is empty).");
         }
 
-        return new CsvTable(source, columns, labelColumn, [.. cells], labelColumn < 0 ? null : [.. labels], [.. lines], header, delimiter, trailing);
+        return new CsvTable(source, columns - skip, labelColumn < 0 ? -1 : labelColumn - skip, [.. cells], labelColumn < 0 ? null : [.. labels], [.. lines], header, delimiter, trailing, skip == 1);
     }
 
     /// <summary>The label column of a file of <paramref name="columns"/> columns whose first line is <paramref name="first"/>.</summary>
@@ -289,6 +338,10 @@ internal sealed class CsvTable
         if (label.Name is { } name)
         {
             index = Array.IndexOf(first, name);
+            if (index >= 0 && Array.IndexOf(first, name, index + 1) > index)
+            {
+                throw new UsageException($"--label-column {name}: {source} has several columns of that name ({index}, {Array.IndexOf(first, name, index + 1)}, ...); give the index.");
+            }
             if (index < 0)
             {
                 throw new UsageException($"--label-column {name}: {source} has no column of that name in its first line ({string.Join(", ", first.Take(12))}{(first.Length > 12 ? ", ..." : "")}).");

@@ -104,7 +104,10 @@ internal sealed class Dataset
             string text = texts[r];
             if (text.Length > Models.NetworkModel.MaxClassLabelLength || text.Any(char.IsControl))
             {
-                throw new DataException($"{table.Source}, line {table.Lines[r]}, column {table.LabelColumn + 1}: a label must have at most {Models.NetworkModel.MaxClassLabelLength} characters and no control characters (tabs, line breaks); this one has {text.Length}.");
+                string quote = text.Contains('"') || text.Contains('\n')
+                    ? " A double quote inside a cell that does not start with one opens a quoted section that runs on to the next quote; write the cell quoted, its quotes doubled (\"10\"\" pizza\")."
+                    : "";
+                throw new DataException($"{table.Source}, line {table.Lines[r]}, column {table.LabelColumn + 1}: a label must have at most {Models.NetworkModel.MaxClassLabelLength} characters and no control characters (tabs, line breaks); this one has {text.Length}.{quote}");
             }
 
             first.TryAdd(ClassKey(text), text);
@@ -151,11 +154,17 @@ internal sealed class Dataset
             }
         }
 
-        return new Dataset(table.Source, table.Features, table.Cells, labels, [.. classNames], table.Lines, table.LabelColumn);
+        return new Dataset(table.Source, table.Features, table.Cells, labels, [.. classNames], table.Lines, table.LabelColumn)
+        {
+            Format = table.Describe(),
+        };
     }
 
     /// <summary>A table that is all features.</summary>
-    public static Dataset WithoutLabels(CsvTable table) => new(table.Source, table.Features, table.Cells, null, null, table.Lines);
+    public static Dataset WithoutLabels(CsvTable table) => new(table.Source, table.Features, table.Cells, null, null, table.Lines)
+    {
+        Format = table.Describe(),
+    };
 
     /// <summary>The examples at <paramref name="indices"/>, in that order.</summary>
     public Dataset Subset(int[] indices)

@@ -1,0 +1,220 @@
+using System.Globalization;
+using System.Text;
+using HpcBackprop.Models;
+
+namespace HpcBackprop.Tests.Cli;
+
+/// <summary>
+/// Files as other tools write them (pandas with its index, R's write.csv, spreadsheets in Latin-1, cells quoted after
+/// a space) and the mistakes around them: each is read as its writer meant or refused with a message that says why;
+/// none trains or predicts on a misread table with exit code 0.
+/// </summary>
+[Trait("Category", "Cli")]
+public sealed class ExportedFileTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    /// <summary>Two features in three separated clusters, 20 rows per class, in a fixed shuffled order.</summary>
+    private static (double X, double Y, string Label)[] Rows()
+    {
+        var random = new Random(3);
+        (double, double, string)[] centers = [(0, 0, "setosa"), (4, 0, "versicolor"), (0, 4, "virginica")];
+        return [.. Enumerable.Range(0, 60)
+            .Select(i => (centers[i % 3].Item1 + random.NextDouble() - 0.5, centers[i % 3].Item2 + random.NextDouble() - 0.5, centers[i % 3].Item3))
+            .OrderBy(_ => random.Next())];
+    }
+
+    private static string R(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    private string[] Predictions(string model, string data)
+    {
+        (int code, string output, string error) = CliRunner.Run("predict", "--model", model, "--data", data);
+        Assert.True(code == 0, error);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    /// <summary>
+    /// pandas' to_csv with its index and R's write.csv with row names: the unnamed first column is dropped (it was
+    /// read as a feature under --header before, or refused), for train and for predict, with the label column counted
+    /// after it.
+    /// </summary>
+    [Fact]
+    public void An_unnamed_first_column_under_a_header_is_a_row_index_and_dropped()
+    {
+        var rows = Rows();
+        string pandas = _temp.Write("pandas.csv", ",x,y,species\n" + string.Concat(rows.Select((r, i) => $"{i},{R(r.X)},{R(r.Y)},{r.Label}\n")));
+        string model = _temp.File("p.hpcb");
+        (int code, string output, string error) = CliRunner.Run("train", "--data", pandas, "--save", model, "--lambda", "0.01", "--iterations", "200");
+        Assert.True(code == 0, error);
+        Assert.Contains("60 examples, 2 features, 3 classes", output, StringComparison.Ordinal);
+        Assert.Contains("unnamed first column dropped as a row index; header skipped (x, y, species)", output, StringComparison.Ordinal);
+        Assert.Equal(100.0, CliRunner.Accuracy(output, "test"));
+        Assert.Equal(2, ModelFile.Load(model).LabelColumn); // counted after the index
+
+        // R: quoted names, row names "1".."60" (any text: they are not read); the label first, named.
+        string r = _temp.Write("r.csv", "\"\",\"species\",\"x\",\"y\"\n" + string.Concat(rows.Select((row, i) => $"\"{i + 1}\",\"{row.Label}\",{R(row.X)},{R(row.Y)}\n")));
+        (code, output, error) = CliRunner.Run("train", "--data", r, "--label-column", "species", "--lambda", "0.01", "--iterations", "200");
+        Assert.True(code == 0, error);
+        Assert.Contains("60 examples, 2 features, 3 classes", output, StringComparison.Ordinal);
+        Assert.Equal(100.0, CliRunner.Accuracy(output, "test"));
+
+        // predict: the same file, features only with an index, and features only without one give the same classes.
+        string[] expected = [.. rows.Select(row => row.Label)];
+        Assert.Equal(expected, Predictions(model, pandas));
+        string featuresIndexed = _temp.Write("fi.csv", ",x,y\n" + string.Concat(rows.Select((row, i) => $"{i},{R(row.X)},{R(row.Y)}\n")));
+        Assert.Equal(expected, Predictions(model, featuresIndexed));
+        string features = _temp.Write("f.csv", string.Concat(rows.Select(row => $"{R(row.X)},{R(row.Y)}\n")));
+        Assert.Equal(expected, Predictions(model, features));
+
+        // A first line with an empty first cell that is no header is data, and its empty cell an error.
+        string empty = _temp.Write("empty.csv", ",1,2,a\n3,4,5,b\n");
+        (code, _, error) = CliRunner.Run("train", "--data", empty, "--iterations", "2");
+        Assert.Equal(1, code);
+        Assert.Contains("line 1, column 1: '' is not a finite number", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Latin1_text_is_refused_rather_than_merging_labels_that_differ_in_an_accented_letter()
+    {
+        string path = _temp.File("latin1.csv");
+        File.WriteAllBytes(path, Encoding.Latin1.GetBytes("1,2,caf\u00e9\n3,4,caf\u00e8\n5,6,caf\u00e9\n7,8,caf\u00e8\n2,1,tea\n4,3,tea\n"));
+        (int code, _, string error) = CliRunner.Run("train", "--data", path, "--iterations", "2");
+        Assert.Equal(1, code);
+        Assert.Contains("not UTF-8 text", error, StringComparison.Ordinal);
+        Assert.Contains("E9", error, StringComparison.Ordinal);
+
+        // The same labels in UTF-8 are three classes.
+        string utf8 = _temp.Write("utf8.csv", "1,2,caf\u00e9\n3,4,caf\u00e8\n5,6,caf\u00e9\n7,8,caf\u00e8\n2,1,tea\n4,3,tea\n");
+        (code, string output, error) = CliRunner.Run("train", "--data", utf8, "--iterations", "2", "--test-fraction", "0");
+        Assert.True(code == 0, error);
+        Assert.Contains("6 examples, 2 features, 3 classes", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Quoted_cells_after_a_space_are_unquoted()
+    {
+        var rows = Rows();
+        string path = _temp.Write("spaced.csv", "\"a\", \"b\", \"species\"\n" + string.Concat(rows.Select(r => $"{R(r.X)}, \"{R(r.Y)}\", \"{r.Label}\"\n")));
+        string model = _temp.File("s.hpcb");
+        (int code, string output, string error) = CliRunner.Run("train", "--data", path, "--label-column", "species", "--save", model, "--lambda", "0.01", "--iterations", "200");
+        Assert.True(code == 0, error);
+        Assert.Contains("60 examples, 2 features, 3 classes", output, StringComparison.Ordinal);
+        Assert.Equal(["setosa", "versicolor", "virginica"], ModelFile.Load(model).ClassLabels);
+
+        // Quoted and unquoted spellings of a label are one class.
+        string mixed = _temp.Write("mixed.csv", "1,2, \"x\"\n3,4, \"y\"\n5,6,x\n7,8,y\n");
+        (code, output, error) = CliRunner.Run("train", "--data", mixed, "--iterations", "2", "--test-fraction", "0");
+        Assert.True(code == 0, error);
+        Assert.Contains("4 examples, 2 features, 2 classes", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_label_column_name_given_twice_in_the_header_is_a_usage_error()
+    {
+        string path = _temp.Write("dup.csv", "x1,x2,label,label\n1,2,5,0\n3,4,6,1\n");
+        (int code, _, string error) = CliRunner.Run("train", "--data", path, "--label-column", "label", "--iterations", "2");
+        Assert.Equal(2, code);
+        Assert.Contains("several columns of that name (2, 3", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_double_quote_inside_an_unquoted_label_is_named_in_the_message()
+    {
+        string path = _temp.Write("inch.csv", "a,b,y\n1,2,10\" pizza\n3,4,12\" pizza\n5,6,10\" pizza\n");
+        (int code, _, string error) = CliRunner.Run("train", "--data", path, "--iterations", "2");
+        Assert.Equal(1, code);
+        Assert.Contains("A double quote inside a cell that does not start with one", error, StringComparison.Ordinal);
+    }
+
+    /// <summary>A header of numeric feature names (wavelengths) reads as data; the read line says its label is on no other line.</summary>
+    [Fact]
+    public void A_first_line_whose_label_is_on_no_other_line_is_pointed_out()
+    {
+        var random = new Random(9);
+        var text = new StringBuilder("400,410,420,species\n");
+        for (int i = 0; i < 20; i++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{R(random.NextDouble())},{R(random.NextDouble())},{R(random.NextDouble())},{(i % 2 == 0 ? "a" : "b")}\n");
+        }
+
+        string path = _temp.Write("spectra.csv", text.ToString());
+        (int code, string output, string error) = CliRunner.Run("train", "--data", path, "--iterations", "2", "--test-fraction", "0");
+        Assert.True(code == 0, error);
+        Assert.Contains("line 1's label 'species' is on no other line: if line 1 is a header, pass --header", output, StringComparison.Ordinal);
+
+        (code, output, error) = CliRunner.Run("train", "--data", path, "--iterations", "2", "--test-fraction", "0", "--header");
+        Assert.True(code == 0, error);
+        Assert.Contains("20 examples, 3 features, 2 classes", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("on no other line", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Predict_names_a_wrong_column_count_and_a_value_its_precision_cannot_scale_and_prints_what_it_read()
+    {
+        var rows = Rows();
+        string train = _temp.Write("t.csv", "x,y,species\n" + string.Concat(rows.Select(r => $"{R(r.X)},{R(r.Y)},{r.Label}\n")));
+        string model = _temp.File("f.hpcb");
+        (int code, _, string error) = CliRunner.Run("train", "--data", train, "--save", model, "--precision", "float", "--iterations", "20");
+        Assert.True(code == 0, error);
+
+        string wide = _temp.Write("wide.csv", "1,2,3,setosa\n4,5,6,virginica\n");
+        (code, _, error) = CliRunner.Run("predict", "--model", model, "--data", wide);
+        Assert.Equal(1, code);
+        Assert.Contains("4 columns, but the model 2-25-3 takes 2 features (2 columns, or 3 with a label column)", error, StringComparison.Ordinal);
+
+        string huge = _temp.Write("huge.csv", "1,2\n1e40,1\n");
+        (code, _, error) = CliRunner.Run("predict", "--model", model, "--data", huge);
+        Assert.Equal(1, code);
+        Assert.Contains("line 2, column 1: 1E+40 scales to", error, StringComparison.Ordinal);
+
+        (code, _, error) = CliRunner.Run("predict", "--model", model, "--data", train);
+        Assert.True(code == 0, error);
+        Assert.Contains("read      header skipped (x, y, species)", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Output_files_in_a_missing_directory_or_naming_a_directory_are_usage_errors_for_every_command()
+    {
+        var rows = Rows();
+        string train = _temp.Write("t.csv", string.Concat(rows.Select(r => $"{R(r.X)},{R(r.Y)},{r.Label}\n")));
+        string model = _temp.File("m.hpcb");
+        (int code, _, string error) = CliRunner.Run("train", "--data", train, "--save", model, "--iterations", "5");
+        Assert.True(code == 0, error);
+        string missing = Path.Combine(_temp.Path, "no-such-directory", "out");
+
+        (code, _, error) = CliRunner.Run("predict", "--model", model, "--data", train, "--output", missing);
+        Assert.Equal(2, code);
+        Assert.Contains("--output", error, StringComparison.Ordinal);
+        Assert.Contains("the directory does not exist", error, StringComparison.Ordinal);
+
+        (code, _, error) = CliRunner.Run("export-npy", "--model", model, "--output", _temp.Path);
+        Assert.Equal(2, code);
+        Assert.Contains("must name a file", error, StringComparison.Ordinal);
+
+        string npy = _temp.File("p.npy");
+        (code, _, error) = CliRunner.Run("export-npy", "--model", model, "--output", npy);
+        Assert.True(code == 0, error);
+        (code, _, error) = CliRunner.Run("import-npy", "--model", model, "--npy", npy, "--output", missing);
+        Assert.Equal(2, code);
+        Assert.Contains("the directory does not exist", error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.GetDirectoryName(missing)));
+    }
+
+    [Theory]
+    [InlineData("cg")]
+    [InlineData("lbfgs")]
+    [InlineData("sgd")]
+    public void A_lambda_that_overflows_the_cost_is_an_error_naming_lambda_not_a_model_of_infinite_cost(string optimizer)
+    {
+        var rows = Rows();
+        string train = _temp.Write("t.csv", string.Concat(rows.Select(r => $"{R(r.X)},{R(r.Y)},{r.Label}\n")));
+        string model = _temp.File("inf.hpcb");
+        (int code, string output, string error) = CliRunner.Run("train", "--data", train, "--lambda", "1e308", "--optimizer", optimizer, "--iterations", "10", "--save", model);
+        Assert.NotEqual(0, code);
+        Assert.Contains("--lambda", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(model));
+        Assert.DoesNotContain("cost Infinity", output, StringComparison.Ordinal);
+    }
+}
