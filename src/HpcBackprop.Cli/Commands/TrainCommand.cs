@@ -101,12 +101,22 @@ internal sealed class TrainCommand : Command
         using var display = new TrainingDisplay(context, settings.Iterations);
         Optimizer<T> optimizer = settings.CreateOptimizer<T>(p => display.Report(p, ExamplesSoFar(p), TrainingAccuracy));
         string tuning = settings.OptimizerName is "sgd" or "adam" ? $"--lambda {settings.Lambda} or --learning-rate {settings.LearningRate}" : $"--lambda {settings.Lambda}";
-        T initial = objective.Evaluate(parameters, new T[layout.ParameterCount]);
-        if (!T.IsFinite(initial))
+        // At the initial weights the data term is finite (small weights, scaled features, the stable form of the cost):
+        // an overflow there is the regularization term's, lambda/(2m) times the sum of squared weights.
+        bool initialFinite;
+        try
         {
-            // The data term is finite for finite weights (the stable form of the cost): the regularization term overflowed.
+            initialFinite = T.IsFinite(objective.Evaluate(parameters, new T[layout.ParameterCount]));
+        }
+        catch (ArithmeticException)
+        {
+            initialFinite = false;
+        }
+
+        if (!initialFinite)
+        {
             throw new UsageException(string.Create(CultureInfo.InvariantCulture,
-                $"train: --lambda {settings.Lambda}: the cost at the initial weights is {initial} in {(typeof(T) == typeof(float) ? "float" : "double")} (lambda/(2m) times the sum of squared weights overflows); use a smaller --lambda."));
+                $"train: --lambda {settings.Lambda}: the cost at the initial weights overflows {(typeof(T) == typeof(float) ? "float" : "double")} (lambda/(2m) times the sum of squared weights); use a smaller --lambda."));
         }
 
         OptimizationResult result;

@@ -202,6 +202,18 @@ public sealed class ExportedFileTests : IDisposable
         Assert.False(Directory.Exists(Path.GetDirectoryName(missing)));
     }
 
+    [Fact]
+    public void A_lambda_whose_initial_cost_overflows_is_a_usage_error_before_training()
+    {
+        // 15,002 weights over 2 examples: lambda/(2m) sum theta^2 passes float's 3.4e38 at lambda = 3e38.
+        string tiny = _temp.Write("tiny.csv", "1,2,a\n3,4,b\n");
+        (int code, string output, string error) = CliRunner.Run(
+            "train", "--data", tiny, "--lambda", "3e38", "--precision", "float", "--layers", "2,3000,2", "--test-fraction", "0", "--iterations", "2");
+        Assert.Equal(2, code);
+        Assert.Contains("the cost at the initial weights overflows float", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("stopped", output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("cg")]
     [InlineData("lbfgs")]
