@@ -183,7 +183,29 @@ internal sealed class CsvTable
 
         Stream whole = new PrefixedStream(magic.AsMemory(0, read), stream);
         bool gzip = read == 2 && magic[0] == 0x1F && magic[1] == 0x8B;
-        return Read(gzip ? new GZipStream(whole, CompressionMode.Decompress) : whole, path, header, labelFor);
+        if (!gzip)
+        {
+            return Read(whole, path, header, labelFor);
+        }
+
+        MemoryStream text;
+        try
+        {
+            using (whole)
+            {
+                text = GzipMembers.Decompress(whole, path);
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new DataException($"{path}: not readable as compressed data: {e.Message}");
+        }
+        catch (IOException e)
+        {
+            throw new DataException($"{path}: cannot read the file: {e.Message}");
+        }
+
+        return Read(text, path, header, labelFor);
     }
 
     /// <summary>Reads delimited text from a stream (which is disposed); see <see cref="Load"/>.</summary>

@@ -110,6 +110,56 @@ public sealed class ExportedFileTests : IDisposable
         Assert.Contains("4 examples, 2 features, 2 classes", output, StringComparison.Ordinal);
     }
 
+    private static byte[] Gzip(string text)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(text));
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// gzip data cut short (anywhere: mid-stream, at its trailer) is an error for train and predict, where .NET's
+    /// GZipStream decompressed what was there without one; several members and zero padding after them still read.
+    /// </summary>
+    [Fact]
+    public void Gzip_data_cut_short_is_an_error_and_several_members_still_read()
+    {
+        var rows = Rows();
+        string text = string.Concat(rows.Select(r => $"{R(r.X)},{R(r.Y)},{r.Label}\n"));
+        byte[] whole = Gzip(text);
+        string complete = _temp.File("whole.gz");
+        File.WriteAllBytes(complete, whole);
+        string model = _temp.File("g.hpcb");
+        (int code, string output, string error) = CliRunner.Run("train", "--data", complete, "--iterations", "5", "--save", model);
+        Assert.True(code == 0, error);
+        Assert.Contains("60 examples, 2 features, 3 classes", output, StringComparison.Ordinal);
+
+        foreach (int cut in new[] { whole.Length / 2, whole.Length - 8, whole.Length - 1 })
+        {
+            string truncated = _temp.File($"cut{cut}.gz");
+            File.WriteAllBytes(truncated, whole[..cut]);
+            (code, _, error) = CliRunner.Run("train", "--data", truncated, "--iterations", "2");
+            Assert.Equal(1, code);
+            Assert.Contains("the gzip data ends early or is damaged", error, StringComparison.Ordinal);
+            (code, _, error) = CliRunner.Run("predict", "--model", model, "--data", truncated);
+            Assert.Equal(1, code);
+            Assert.Contains("the gzip data ends early or is damaged", error, StringComparison.Ordinal);
+        }
+
+        // Two members (as `cat a.gz b.gz` makes) and zero padding after the last.
+        string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        byte[] two = [.. Gzip(string.Concat(lines[..25].Select(l => l + "\n"))), .. Gzip(string.Concat(lines[25..].Select(l => l + "\n"))), 0, 0, 0, 0];
+        string members = _temp.File("two.gz");
+        File.WriteAllBytes(members, two);
+        (code, output, error) = CliRunner.Run("train", "--data", members, "--iterations", "5");
+        Assert.True(code == 0, error);
+        Assert.Contains("60 examples, 2 features, 3 classes", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_label_column_name_given_twice_in_the_header_is_a_usage_error()
     {
