@@ -76,9 +76,35 @@ public static class Program
             // ArgumentException and ArithmeticException come from the library on values it rejects (a lambda
             // that overflows float, a model that overflows on these features, training that diverged): a
             // message and exit code 1, not a stack trace.
-            stderr.WriteLine($"hpcbackprop {command.Name}: error: {e.Message}");
+            stderr.WriteLine($"hpcbackprop {command.Name}: error: {Plain(e)}");
             return 1;
         }
+    }
+
+    /// <summary>
+    /// An exception's message as one line for a user: without the " (Parameter 'x')" and "Actual value was" parts
+    /// ArgumentException adds (they name a library parameter, not an option), and a directory's "access denied" said
+    /// as what it is.
+    /// </summary>
+    internal static string Plain(Exception e)
+    {
+        string message = e.Message.Split('\n')[0].TrimEnd();
+        if (e is ArgumentException { ParamName: { } name } && message.EndsWith($" (Parameter '{name}')", StringComparison.Ordinal))
+        {
+            message = message[..^$" (Parameter '{name}')".Length];
+        }
+
+        return e is UnauthorizedAccessException && DirectoryIn(message) is { } directory
+            ? $"'{directory}' is a directory, not a file."
+            : message;
+    }
+
+    // The quoted path of "Access to the path '...' is denied." when it is a directory.
+    private static string? DirectoryIn(string message)
+    {
+        int start = message.IndexOf('\'', StringComparison.Ordinal), end = message.LastIndexOf('\'');
+        string? path = start >= 0 && end > start ? message[(start + 1)..end] : null;
+        return path is not null && Directory.Exists(path) ? path : null;
     }
 
     private static void WriteOverview(TextWriter writer)

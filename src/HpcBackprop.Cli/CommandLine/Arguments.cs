@@ -148,7 +148,7 @@ internal sealed class Arguments
         }
         catch (Exception e) when (e is FormatException or ArgumentException)
         {
-            throw new UsageException($"{_command}: --{name} '{text}': {e.Message}");
+            throw new UsageException($"{_command}: --{name} '{text}': {Program.Plain(e)}");
         }
     }
 }

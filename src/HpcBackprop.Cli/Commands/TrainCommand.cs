@@ -148,7 +148,9 @@ internal sealed class TrainCommand : Command
         {
             output.WriteLine(settings.TestFraction == 0
                 ? "test      no examples held out (--test-fraction 0)"
-                : "test      no examples held out (every class is too small to give one up: each keeps at least one for training)");
+                : data.Labels!.GroupBy(l => l).All(g => g.Count() < 2)
+                    ? "test      no examples held out (every class has one example, kept for training)"
+                    : string.Create(CultureInfo.InvariantCulture, $"test      no examples held out (each class gives up --test-fraction {settings.TestFraction} x its size, rounded, and that is 0 for every class)"));
         }
         else
         {

@@ -146,6 +146,16 @@ internal sealed class CsvTable
             }
         }
 
+        // A missing-value mark is an error in a feature cell; as a label it is a class of its own, which may be meant
+        // ("NA" for North America) or not.
+        if (Labels is { } all)
+        {
+            foreach (IGrouping<string, string> missing in all.Where(MissingMarks.Contains).GroupBy(l => l, StringComparer.Ordinal).Take(3))
+            {
+                parts.Add($"label '{missing.Key}' ({missing.Count()} {(missing.Count() == 1 ? "row" : "rows")}) is a class here, though it reads like a missing value");
+            }
+        }
+
         return parts.Count == 0 ? null : string.Join("; ", parts);
     }
 
@@ -157,6 +167,11 @@ internal sealed class CsvTable
     /// <exception cref="UsageException">The label column does not exist in the file.</exception>
     public static CsvTable Load(string path, HeaderRule header, Func<int, LabelColumn?> labelFor)
     {
+        if (Directory.Exists(path))
+        {
+            throw new DataException($"{path}: a directory, not a file.");
+        }
+
         Stream stream;
         try
         {

@@ -189,7 +189,9 @@ public sealed class NetworkLayout : IEquatable<NetworkLayout>
         {
             if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out sizes[i]))
             {
-                throw new FormatException($"Layer sizes must be positive whole numbers separated by '-', ',' or 'x'; '{parts[i]}' in '{text}' is not.");
+                throw new FormatException(parts[i].Length == 0
+                    ? $"Layer sizes must be positive whole numbers separated by '-', ',' or 'x'; '{text}' has an empty one (two separators in a row, or a minus sign)."
+                    : $"Layer sizes must be positive whole numbers separated by '-', ',' or 'x'; '{parts[i]}' in '{text}' is not.");
             }
         }
 

@@ -161,6 +161,39 @@ public sealed class ExportedFileTests : IDisposable
     }
 
     [Fact]
+    public void Directories_given_as_files_and_splits_that_hold_out_nothing_are_said_as_such()
+    {
+        (int code, _, string error) = CliRunner.Run("train", "--data", _temp.Path, "--iterations", "2");
+        Assert.Equal(1, code);
+        Assert.Contains("a directory, not a file", error, StringComparison.Ordinal);
+
+        (code, _, error) = CliRunner.Run("predict", "--model", _temp.Path);
+        Assert.Equal(1, code);
+        Assert.Contains("is a directory, not a file", error, StringComparison.Ordinal);
+
+        var rows = Rows();
+        string data = _temp.Write("d.csv", string.Concat(rows.Select(r => $"{R(r.X)},{R(r.Y)},{r.Label}\n")));
+        (code, string output, error) = CliRunner.Run("train", "--data", data, "--iterations", "2", "--test-fraction", "0.01");
+        Assert.True(code == 0, error);
+        Assert.Contains("each class gives up --test-fraction 0.01 x its size, rounded, and that is 0 for every class", output, StringComparison.Ordinal);
+
+        string single = _temp.Write("one.csv", "1,2,a\n3,4,b\n");
+        (code, output, error) = CliRunner.Run("train", "--data", single, "--iterations", "2", "--test-fraction", "0.5");
+        Assert.True(code == 0, error);
+        Assert.Contains("every class has one example, kept for training", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_label_that_reads_like_a_missing_value_is_pointed_out()
+    {
+        string path = _temp.Write("na.csv", "a,b,y\n1,2,x\n3,4,NA\n5,6,y\n7,8,x\n2,2,?\n4,4,NA\n");
+        (int code, string output, string error) = CliRunner.Run("train", "--data", path, "--iterations", "2", "--test-fraction", "0");
+        Assert.True(code == 0, error);
+        Assert.Contains("label 'NA' (2 rows) is a class here, though it reads like a missing value", output, StringComparison.Ordinal);
+        Assert.Contains("label '?' (1 row) is a class here", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_label_column_name_given_twice_in_the_header_is_a_usage_error()
     {
         string path = _temp.Write("dup.csv", "x1,x2,label,label\n1,2,5,0\n3,4,6,1\n");
