@@ -41,6 +41,8 @@ internal sealed class CsvTable
 {
     private static readonly char[] Delimiters = [',', ';', '\t', '|'];
 
+    private static readonly NumberFormatInfo CommaFormat = new() { NumberDecimalSeparator = ",", NumberGroupSeparator = "." };
+
     private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: true, throwOnInvalidBytes: true); // the identifier: a BOM is skipped as its preamble
 
     // The delimiter of a file whose first line has none of those but cells apart by spaces: runs of spaces and tabs.
@@ -83,6 +85,9 @@ internal sealed class CsvTable
     /// <summary>The 1-based line each row starts on.</summary>
     public int[] Lines { get; }
 
+    /// <summary>True when some feature was read with a decimal comma (a semicolon-separated file, "3,14").</summary>
+    public bool DecimalComma { get; private init; }
+
     /// <summary>The header line's cells, or null when the file has none.</summary>
     public string[]? Header { get; }
 
@@ -123,6 +128,11 @@ internal sealed class CsvTable
         if (TrailingDelimiter)
         {
             parts.Add("trailing delimiter ignored");
+        }
+
+        if (DecimalComma)
+        {
+            parts.Add("decimal comma");
         }
 
         if (LabelColumn >= 0 && LabelColumn != Columns - 1)
@@ -234,7 +244,7 @@ internal sealed class CsvTable
         var lines = new List<int>();
         int columns = -1, labelColumn = -1, firstLine = 0;
         int skip = 0; // 1 when the first column is a row index, dropped
-        bool trailing = false;
+        bool trailing = false, decimalComma = false;
         string[]? header = null;
         string[] firstCells = [];
         char delimiter = ',';
@@ -297,7 +307,7 @@ internal sealed class CsvTable
 
                     int label = Resolve(choice, named, source, named.Length);
                     if (headerRule == HeaderRule.First || choice?.Name is not null
-                        || (headerRule == HeaderRule.Detect && LooksLikeHeader(named, label)))
+                        || (headerRule == HeaderRule.Detect && LooksLikeHeader(named, label, commaDecimals: delimiter == ';')))
                     {
                         skip = indexed ? 1 : 0;
                         labelColumn = label < 0 ? -1 : label + skip;
@@ -327,7 +337,16 @@ internal sealed class CsvTable
                         continue;
                     }
 
-                    if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
+                    // A semicolon-separated file is the spreadsheet export of locales whose decimal separator is the comma
+                    // ("3,14", "1.234,5"): a number that is not one as written is read that way too.
+                    bool parsed = double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double value);
+                    if (!parsed && delimiter == ';' && cell.Contains(','))
+                    {
+                        parsed = double.TryParse(cell, NumberStyles.Float | NumberStyles.AllowThousands, CommaFormat, out value);
+                        decimalComma |= parsed;
+                    }
+
+                    if (!parsed || !double.IsFinite(value))
                     {
                         string hint = lines.Count == 0 && header is null && headerRule == HeaderRule.Detect ? " If the first line is a header, pass --header." : "";
                         string by = delimiter == Whitespace ? "whitespace" : $"'{Show(delimiter)}'";
@@ -360,7 +379,10 @@ internal sealed class CsvTable
                 : $"{source}: no data rows (the file is empty).");
         }
 
-        return new CsvTable(source, columns - skip, labelColumn < 0 ? -1 : labelColumn - skip, [.. cells], labelColumn < 0 ? null : [.. labels], [.. lines], header, delimiter, trailing, skip == 1);
+        return new CsvTable(source, columns - skip, labelColumn < 0 ? -1 : labelColumn - skip, [.. cells], labelColumn < 0 ? null : [.. labels], [.. lines], header, delimiter, trailing, skip == 1)
+        {
+            DecimalComma = decimalComma,
+        };
     }
 
     /// <summary>The label column of a file of <paramref name="columns"/> columns whose first line is <paramref name="first"/>.</summary>
@@ -406,8 +428,8 @@ internal sealed class CsvTable
     /// and not a usual mark of a missing value (so a first row of missing values is an error, not a header); or when
     /// it numbers the columns (<see cref="NumbersColumns"/>).
     /// </summary>
-    private static bool LooksLikeHeader(string[] first, int labelColumn)
-        => NamesColumns(first, labelColumn) || NumbersColumns(first, labelColumn);
+    private static bool LooksLikeHeader(string[] first, int labelColumn, bool commaDecimals)
+        => NamesColumns(first, labelColumn, commaDecimals) || NumbersColumns(first, labelColumn);
 
     /// <summary>
     /// A header of numbers, as pandas writes for a frame whose columns were never named (<c>0,1,2,...,63,label</c>
@@ -452,7 +474,7 @@ internal sealed class CsvTable
     }
 
     /// <summary>Whether the line has feature cells and every one is a name (not a number, empty or a missing-value mark).</summary>
-    private static bool NamesColumns(string[] first, int labelColumn)
+    private static bool NamesColumns(string[] first, int labelColumn, bool commaDecimals)
     {
         bool any = false;
         for (int c = 0; c < first.Length; c++)
@@ -464,7 +486,8 @@ internal sealed class CsvTable
 
             any = true;
             string cell = first[c];
-            if (cell.Length == 0 || MissingMarks.Contains(cell) || double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            if (cell.Length == 0 || MissingMarks.Contains(cell) || double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+                || (commaDecimals && double.TryParse(cell, NumberStyles.Float | NumberStyles.AllowThousands, CommaFormat, out _)))
             {
                 return false;
             }
@@ -546,11 +569,39 @@ internal sealed class CsvTable
             }
         }
 
+        // Semicolons between numbers with decimal commas ("0,471;0,302;setosa"): the commas are inside the numbers,
+        // however many there are.
+        if (Delimiters[best] == ',' && counts[1] > 0 && CommasAreDecimal(trimmed))
+        {
+            return ';';
+        }
+
         // Whitespace when no delimiter separates cells, or when tabs do but one of their cells is several numbers
         // apart by spaces (UCI's auto-mpg.data: eight numbers apart by spaces, then a tab before the quoted name). A
         // tab-separated cell of words with spaces ("Iris setosa", "new york") keeps the tab.
         bool whitespace = counts[best] == 0 ? trimmed.ContainsAny(' ', '\t') : Delimiters[best] == '\t' && HasSpacedNumbers(trimmed);
         return whitespace ? Whitespace : Delimiters[best];
+    }
+
+    // Whether every semicolon-separated cell of the line that holds a comma is a number with a decimal comma.
+    private static bool CommasAreDecimal(ReadOnlySpan<char> line)
+    {
+        bool any = false;
+        foreach (Range cell in line.Split(';'))
+        {
+            ReadOnlySpan<char> text = line[cell].Trim();
+            if (text.Contains(','))
+            {
+                if (!double.TryParse(text, NumberStyles.Float | NumberStyles.AllowThousands, CommaFormat, out _))
+                {
+                    return false;
+                }
+
+                any = true;
+            }
+        }
+
+        return any;
     }
 
     // Whether a tab-separated cell of the line holds two or more numbers apart by spaces.

@@ -193,6 +193,35 @@ public sealed class ExportedFileTests : IDisposable
         Assert.Contains("label '?' (1 row) is a class here", output, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A spreadsheet's CSV in a locale whose decimal separator is the comma: semicolons between cells, "0,471" and
+    /// "1.234,5" in them; read with or without a header (a first line of such numbers is no header), and predicted.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Semicolons_with_decimal_commas_are_read_as_numbers(bool header)
+    {
+        var rows = Rows();
+        string Comma(double v) => (v * 1000).ToString("#,##0.######", CultureInfo.InvariantCulture).Replace(",", "\u0001", StringComparison.Ordinal).Replace(".", ",", StringComparison.Ordinal).Replace("\u0001", ".", StringComparison.Ordinal);
+        string text = (header ? "x;y;species\n" : "") + string.Concat(rows.Select(r => $"{Comma(r.X)};{Comma(r.Y)};{r.Label}\n"));
+        Assert.Matches(@"\d\.\d{3},", text); // thousands separators occur ("4.460,79")
+        string path = _temp.Write("excel.csv", text);
+        string model = _temp.File("e.hpcb");
+        (int code, string output, string error) = CliRunner.Run("train", "--data", path, "--save", model, "--lambda", "0.01", "--iterations", "200");
+        Assert.True(code == 0, error);
+        Assert.Contains("60 examples, 2 features, 3 classes", output, StringComparison.Ordinal);
+        Assert.Contains("delimiter ';'; decimal comma", output, StringComparison.Ordinal);
+        Assert.Equal(100.0, CliRunner.Accuracy(output, "test"));
+        Assert.Equal([.. rows.Select(r => r.Label)], Predictions(model, path));
+
+        // Commas between cells and a semicolon inside a label keep the comma.
+        string plain = _temp.Write("plain.csv", "1,2,a;b\n3,4,c\n1,2,a;b\n3,4,c\n");
+        (code, output, error) = CliRunner.Run("train", "--data", plain, "--iterations", "2", "--test-fraction", "0");
+        Assert.True(code == 0, error);
+        Assert.Contains("4 examples, 2 features, 2 classes", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_label_column_name_given_twice_in_the_header_is_a_usage_error()
     {
