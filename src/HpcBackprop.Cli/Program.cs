@@ -82,16 +82,21 @@ public static class Program
     }
 
     /// <summary>
-    /// An exception's message as one line for a user: without the " (Parameter 'x')" and "Actual value was" parts
+    /// An exception's message for a user: without the " (Parameter 'x')" and "Actual value was" parts
     /// ArgumentException adds (they name a library parameter, not an option), and a directory's "access denied" said
     /// as what it is.
     /// </summary>
     internal static string Plain(Exception e)
     {
-        string message = e.Message.Split('\n')[0].TrimEnd();
-        if (e is ArgumentException { ParamName: { } name } && message.EndsWith($" (Parameter '{name}')", StringComparison.Ordinal))
+        string message = e.Message;
+        if (e is ArgumentException { ParamName: { } name })
         {
-            message = message[..^$" (Parameter '{name}')".Length];
+            // ArgumentOutOfRangeException puts "Actual value was ..." on a line of its own after the suffix.
+            message = message.Split('\n')[0].TrimEnd();
+            if (message.EndsWith($" (Parameter '{name}')", StringComparison.Ordinal))
+            {
+                message = message[..^$" (Parameter '{name}')".Length];
+            }
         }
 
         return e is UnauthorizedAccessException && DirectoryIn(message) is { } directory

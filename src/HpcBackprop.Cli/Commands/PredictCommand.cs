@@ -83,10 +83,9 @@ internal sealed class PredictCommand : Command
             if (!T.IsFinite(x[i]))
             {
                 // A raw value far outside the training range can scale past the model's precision (1e40 in a float model).
-                int row = i / layout.InputSize, feature = i % layout.InputSize;
-                int column = data.LabelColumn >= 0 && feature >= data.LabelColumn ? feature + 1 : feature;
+                int row = i / layout.InputSize;
                 throw new DataException(string.Create(CultureInfo.InvariantCulture,
-                    $"{data.Source}, line {data.Lines[row]}, column {column + 1}: {data.RawFeatures[i]:R} scales to {x[i]} in the model's {model.ElementType.ToString().ToLowerInvariant()} precision (the training data's range of that feature is far smaller)."));
+                    $"{data.Source}, line {data.Lines[row]}, column {data.FileColumn(i % layout.InputSize)}: {data.RawFeatures[i]:R} scales to {x[i]} in the model's {model.ElementType.ToString().ToLowerInvariant()} precision (the training data's range of that feature is far smaller)."));
             }
         }
         var scorer = new ForwardScorer<T>(layout);

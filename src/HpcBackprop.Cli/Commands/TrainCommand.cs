@@ -100,7 +100,9 @@ internal sealed class TrainCommand : Command
         long ExamplesSoFar(in OptimizationProgress p) => (long)train.Count * (fullBatch ? p.Evaluations : p.Iteration);
         using var display = new TrainingDisplay(context, settings.Iterations);
         Optimizer<T> optimizer = settings.CreateOptimizer<T>(p => display.Report(p, ExamplesSoFar(p), TrainingAccuracy));
-        string tuning = settings.OptimizerName is "sgd" or "adam" ? $"--lambda {settings.Lambda} or --learning-rate {settings.LearningRate}" : $"--lambda {settings.Lambda}";
+        string tuning = settings.OptimizerName is "sgd" or "adam"
+            ? string.Create(CultureInfo.InvariantCulture, $"--lambda {settings.Lambda} or --learning-rate {settings.LearningRate}")
+            : string.Create(CultureInfo.InvariantCulture, $"--lambda {settings.Lambda}");
         // At the initial weights the data term is finite (small weights, scaled features, the stable form of the cost):
         // an overflow there is the regularization term's, lambda/(2m) times the sum of squared weights.
         bool initialFinite;
@@ -115,8 +117,8 @@ internal sealed class TrainCommand : Command
 
         if (!initialFinite)
         {
-            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
-                $"train: --lambda {settings.Lambda}: the cost at the initial weights overflows {(typeof(T) == typeof(float) ? "float" : "double")} (lambda/(2m) times the sum of squared weights); use a smaller --lambda."));
+            throw new DataException(string.Create(CultureInfo.InvariantCulture,
+                $"--lambda {settings.Lambda}: the cost at the initial weights overflows {(typeof(T) == typeof(float) ? "float" : "double")} (lambda/(2m) times the sum of squared weights); use a smaller --lambda."));
         }
 
         OptimizationResult result;
@@ -127,7 +129,7 @@ internal sealed class TrainCommand : Command
         catch (Exception e) when (e is ArithmeticException or ArgumentException)
         {
             // The weights were finite when training started and the features are checked: the steps diverged.
-            throw new DataException($"training diverged ({e.Message.Split('\n')[0]}); try a smaller {tuning}.");
+            throw new DataException($"training diverged ({Program.Plain(e)}); try a smaller {tuning}.");
         }
 
         if (!double.IsFinite(result.Cost))

@@ -85,6 +85,12 @@ internal sealed class CsvTable
     /// <summary>The 1-based line each row starts on.</summary>
     public int[] Lines { get; }
 
+    /// <summary>The 1-based column of the file that holds table column <paramref name="column"/> (0-based), for messages.</summary>
+    public int FileColumnNumber(int column) => column + 1 + (RowIndexDropped ? 1 : 0);
+
+    /// <summary>How the first line was to be taken (--header, --no-header or detected).</summary>
+    public HeaderRule Rule { get; private init; }
+
     /// <summary>True when some feature was read with a decimal comma (a semicolon-separated file, "3,14").</summary>
     public bool DecimalComma { get; private init; }
 
@@ -107,7 +113,9 @@ internal sealed class CsvTable
     /// What was detected, when it is not the plain default (comma, no header): "header skipped (a, b, ...);
     /// delimiter ';'" and the label column; null otherwise.
     /// </summary>
-    public string? Describe()
+    /// <param name="labelHints">Also point at labels that look misread (a first line's label on no other line, a
+    /// missing-value mark): for training, where they become classes; predict checks labels against the model's classes.</param>
+    public string? Describe(bool labelHints = true)
     {
         var parts = new List<string>();
         if (RowIndexDropped)
@@ -137,12 +145,12 @@ internal sealed class CsvTable
 
         if (LabelColumn >= 0 && LabelColumn != Columns - 1)
         {
-            parts.Add($"label in column {LabelColumn + 1} (--label-column {LabelColumn})");
+            parts.Add($"label in column {FileColumnNumber(LabelColumn)} (--label-column {LabelColumn})");
         }
 
         // A header whose feature names are numbers (wavelengths, years) reads as a data line whose label names the
         // label column: a class with that one example, when every other class has several.
-        if (Header is null && Labels is { Length: > 2 } labels)
+        if (labelHints && Rule == HeaderRule.Detect && Header is null && Labels is { Length: > 2 } labels)
         {
             var counts = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (string label in labels)
@@ -158,7 +166,7 @@ internal sealed class CsvTable
 
         // A missing-value mark is an error in a feature cell; as a label it is a class of its own, which may be meant
         // ("NA" for North America) or not.
-        if (Labels is { } all)
+        if (labelHints && Labels is { } all)
         {
             foreach (IGrouping<string, string> missing in all.Where(MissingMarks.Contains).GroupBy(l => l, StringComparer.Ordinal).Take(3))
             {
@@ -244,7 +252,7 @@ internal sealed class CsvTable
         var lines = new List<int>();
         int columns = -1, labelColumn = -1, firstLine = 0;
         int skip = 0; // 1 when the first column is a row index, dropped
-        bool trailing = false, decimalComma = false;
+        bool trailing = false, decimalComma = false, decimalPoint = false; // decimalComma, decimalPoint: see the cells' loop
         string[]? header = null;
         string[] firstCells = [];
         char delimiter = ',';
@@ -297,7 +305,10 @@ internal sealed class CsvTable
                     // A header whose first cell is empty names every column but a row index (pandas' to_csv with its
                     // index, R's write.csv with row names): that column is dropped, and the label column counts the
                     // columns after it. If the line turns out to be no header, it is data, whose empty cell is an error.
-                    bool indexed = headerRule != HeaderRule.None && columns >= 3 && first[0].Length == 0;
+                    // The label column is asked for the columns after the index only when the rest has a header's shape:
+                    // the caller's choice may depend on the count (predict's does), and a data line keeps every column.
+                    bool indexed = headerRule != HeaderRule.None && columns >= 3 && first[0].Length == 0
+                        && (headerRule == HeaderRule.First || HeaderShaped(first[1..], commaDecimals: delimiter == ';'));
                     string[] named = indexed ? first[1..] : first;
                     LabelColumn? choice = labelFor(named.Length);
                     if (headerRule == HeaderRule.None && choice?.Name is { } name)
@@ -337,19 +348,36 @@ internal sealed class CsvTable
                         continue;
                     }
 
-                    // A semicolon-separated file is the spreadsheet export of locales whose decimal separator is the comma
-                    // ("3,14", "1.234,5"): a number that is not one as written is read that way too.
-                    bool parsed = double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double value);
-                    if (!parsed && delimiter == ';' && cell.Contains(','))
+                    // A semicolon-separated file may be the spreadsheet export of a locale whose decimal separator is the
+                    // comma ("3,14", "1.234,5"). One convention per file, set by its first number with a separator:
+                    // read cell by cell, "1,028" (a thousand and 28 in a file of decimal points) would silently be 1.028.
+                    double value;
+                    bool parsed;
+                    if (decimalComma)
                     {
                         parsed = double.TryParse(cell, NumberStyles.Float | NumberStyles.AllowThousands, CommaFormat, out value);
-                        decimalComma |= parsed;
+                    }
+                    else
+                    {
+                        parsed = double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+                        if (!decimalPoint && delimiter == ';' && cell.ContainsAny(',', '.'))
+                        {
+                            decimalComma = !parsed && cell.Contains(',')
+                                && double.TryParse(cell, NumberStyles.Float | NumberStyles.AllowThousands, CommaFormat, out value);
+                            decimalPoint = !decimalComma;
+                            parsed |= decimalComma;
+                        }
                     }
 
                     if (!parsed || !double.IsFinite(value))
                     {
                         string hint = lines.Count == 0 && header is null && headerRule == HeaderRule.Detect ? " If the first line is a header, pass --header." : "";
                         string by = delimiter == Whitespace ? "whitespace" : $"'{Show(delimiter)}'";
+                        if (decimalComma || decimalPoint)
+                        {
+                            hint += $" Numbers in this file are read with a decimal {(decimalComma ? "comma" : "point")}, as its first number with a separator was written.";
+                        }
+
                         throw new DataException($"{source}, line {line}, column {c + 1}: '{cell}' is not a finite number (features must be numbers; columns are separated by {by}).{hint}");
                     }
 
@@ -382,6 +410,7 @@ internal sealed class CsvTable
         return new CsvTable(source, columns - skip, labelColumn < 0 ? -1 : labelColumn - skip, [.. cells], labelColumn < 0 ? null : [.. labels], [.. lines], header, delimiter, trailing, skip == 1)
         {
             DecimalComma = decimalComma,
+            Rule = headerRule,
         };
     }
 
@@ -472,6 +501,10 @@ internal sealed class CsvTable
 
         return true;
     }
+
+    /// <summary>Whether a line could be a header wherever its label column is: every cell a name, or the cells numbering the columns with or without a named first or last cell.</summary>
+    private static bool HeaderShaped(string[] cells, bool commaDecimals)
+        => NamesColumns(cells, -1, commaDecimals) || NumbersColumns(cells, -1) || NumbersColumns(cells, 0) || NumbersColumns(cells, cells.Length - 1);
 
     /// <summary>Whether the line has feature cells and every one is a name (not a number, empty or a missing-value mark).</summary>
     private static bool NamesColumns(string[] first, int labelColumn, bool commaDecimals)

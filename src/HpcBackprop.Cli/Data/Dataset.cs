@@ -47,7 +47,10 @@ internal sealed class Dataset
     public int ClassCount => ClassNames?.Length ?? 0;
 
     /// <summary>The 1-based file column of feature <paramref name="feature"/>, for messages.</summary>
-    public int FileColumn(int feature) => (LabelColumn >= 0 && feature >= LabelColumn ? feature + 1 : feature) + 1;
+    public int FileColumn(int feature) => (LabelColumn >= 0 && feature >= LabelColumn ? feature + 1 : feature) + 1 + (RowIndexDropped ? 1 : 0);
+
+    /// <summary>True when the file had a row-index column, dropped (<see cref="CsvTable.RowIndexDropped"/>): file columns are one further on.</summary>
+    public bool RowIndexDropped { get; init; }
 
     /// <summary>
     /// The key two spellings of one label share: a number's shortest round-trip form ("1.0" and "1" are one class),
@@ -104,10 +107,10 @@ internal sealed class Dataset
             string text = texts[r];
             if (text.Length > Models.NetworkModel.MaxClassLabelLength || text.Any(char.IsControl))
             {
-                string quote = text.Contains('"') || text.Contains('\n')
+                string quote = text.Contains('"')
                     ? " A double quote inside a cell that does not start with one opens a quoted section that runs on to the next quote; write the cell quoted, its quotes doubled (\"10\"\" pizza\")."
                     : "";
-                throw new DataException($"{table.Source}, line {table.Lines[r]}, column {table.LabelColumn + 1}: a label must have at most {Models.NetworkModel.MaxClassLabelLength} characters and no control characters (tabs, line breaks); this one has {text.Length}.{quote}");
+                throw new DataException($"{table.Source}, line {table.Lines[r]}, column {table.FileColumnNumber(table.LabelColumn)}: a label must have at most {Models.NetworkModel.MaxClassLabelLength} characters and no control characters (tabs, line breaks); this one has {text.Length}.{quote}");
             }
 
             first.TryAdd(ClassKey(text), text);
@@ -127,6 +130,7 @@ internal sealed class Dataset
         return new Dataset(table.Source, table.Features, table.Cells, labels, [.. keys.Select(k => first[k])], table.Lines, table.LabelColumn)
         {
             Format = table.Describe(),
+            RowIndexDropped = table.RowIndexDropped,
         };
     }
 
@@ -150,20 +154,22 @@ internal sealed class Dataset
             if (!index.TryGetValue(ClassKey(texts[r]), out labels[r]))
             {
                 string known = string.Join(", ", classNames.Take(20)) + (classNames.Count > 20 ? ", ..." : "");
-                throw new DataException($"{table.Source}, line {table.Lines[r]}, column {table.LabelColumn + 1}: label '{texts[r]}' is not a class of {owner} ({known}).");
+                throw new DataException($"{table.Source}, line {table.Lines[r]}, column {table.FileColumnNumber(table.LabelColumn)}: label '{texts[r]}' is not a class of {owner} ({known}).");
             }
         }
 
         return new Dataset(table.Source, table.Features, table.Cells, labels, [.. classNames], table.Lines, table.LabelColumn)
         {
-            Format = table.Describe(),
+            Format = table.Describe(labelHints: false),
+            RowIndexDropped = table.RowIndexDropped,
         };
     }
 
     /// <summary>A table that is all features.</summary>
     public static Dataset WithoutLabels(CsvTable table) => new(table.Source, table.Features, table.Cells, null, null, table.Lines)
     {
-        Format = table.Describe(),
+        Format = table.Describe(labelHints: false),
+        RowIndexDropped = table.RowIndexDropped,
     };
 
     /// <summary>The examples at <paramref name="indices"/>, in that order.</summary>
@@ -179,7 +185,11 @@ internal sealed class Dataset
             lines[i] = Lines[indices[i]];
         }
 
-        return new Dataset(Source, Features, features, labels, ClassNames, lines, LabelColumn);
+        return new Dataset(Source, Features, features, labels, ClassNames, lines, LabelColumn)
+        {
+            Format = Format,
+            RowIndexDropped = RowIndexDropped,
+        };
     }
 
     /// <summary>

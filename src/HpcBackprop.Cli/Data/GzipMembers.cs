@@ -47,7 +47,7 @@ internal static class GzipMembers
             uint crc = Crc32.Compute(output.GetBuffer().AsSpan((int)start, length));
 
             // The trailer follows the member's deflate data: CRC-32, then the length mod 2^32, little-endian. Deflate data
-            // cut short decompresses to fewer bytes, whose CRC and length no eight bytes after it match.
+            // cut short decompresses to fewer bytes, whose CRC and length no eight bytes after it match (TrailerEnd).
             BitConverter.TryWriteBytes(trailer, crc);
             BitConverter.TryWriteBytes(trailer[4..], (uint)length);
             if (!BitConverter.IsLittleEndian)
@@ -56,17 +56,42 @@ internal static class GzipMembers
                 trailer[4..].Reverse();
             }
 
-            int at = all.AsSpan(data).IndexOf(trailer);
-            if (at < 0)
+            int end = TrailerEnd(all, data, trailer);
+            if (end < 0)
             {
                 throw new DataException($"{source}: the gzip data ends early or is damaged (member {member} decompressed to {length} bytes, and no CRC-32 and length after it match them): a file cut short?");
             }
 
-            position = data + at + TrailerBytes;
+            position = end;
         }
 
         output.Position = 0;
         return output;
+    }
+
+    // The end of the member's trailer: the first place after `data` that holds it and is followed by the end of the
+    // data, zero padding or another member's header. (.NET's DeflateStream reads its input to the end, so where the
+    // deflate data stopped is not known; eight bytes that match by chance inside it are passed over by that test.)
+    private static int TrailerEnd(byte[] all, int data, ReadOnlySpan<byte> trailer)
+    {
+        int from = data;
+        while (true)
+        {
+            int at = all.AsSpan(from).IndexOf(trailer);
+            if (at < 0)
+            {
+                return -1;
+            }
+
+            int end = from + at + TrailerBytes;
+            ReadOnlySpan<byte> rest = all.AsSpan(end);
+            if (rest.IsEmpty || rest.IndexOfAnyExcept((byte)0) < 0 || (rest.Length >= 3 && rest[0] == 0x1F && rest[1] == 0x8B && rest[2] == 8))
+            {
+                return end;
+            }
+
+            from += at + 1;
+        }
     }
 
     // The offset of the deflate data after the member header at `start` (RFC 1952, section 2.3).
