@@ -16,16 +16,6 @@ public sealed class ExportedFileTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    /// <summary>Two features in three separated clusters, 20 rows per class, in a fixed shuffled order.</summary>
-    private static (double X, double Y, string Label)[] Rows()
-    {
-        var random = new Random(3);
-        (double, double, string)[] centers = [(0, 0, "setosa"), (4, 0, "versicolor"), (0, 4, "virginica")];
-        return [.. Enumerable.Range(0, 60)
-            .Select(i => (centers[i % 3].Item1 + random.NextDouble() - 0.5, centers[i % 3].Item2 + random.NextDouble() - 0.5, centers[i % 3].Item3))
-            .OrderBy(_ => random.Next())];
-    }
-
     private static string R(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     private string[] Predictions(string model, string data)
@@ -43,7 +33,7 @@ public sealed class ExportedFileTests : IDisposable
     [Fact]
     public void An_unnamed_first_column_under_a_header_is_a_row_index_and_dropped()
     {
-        var rows = Rows();
+        var rows = LabelAndFormatTests.Clusters();
         string pandas = _temp.Write("pandas.csv", ",x,y,species\n" + string.Concat(rows.Select((r, i) => $"{i},{R(r.X)},{R(r.Y)},{r.Label}\n")));
         string model = _temp.File("p.hpcb");
         (int code, string output, string error) = CliRunner.Run("train", "--data", pandas, "--save", model, "--lambda", "0.01", "--iterations", "200");
@@ -95,7 +85,7 @@ public sealed class ExportedFileTests : IDisposable
     [Fact]
     public void Quoted_cells_after_a_space_are_unquoted()
     {
-        var rows = Rows();
+        var rows = LabelAndFormatTests.Clusters();
         string path = _temp.Write("spaced.csv", "\"a\", \"b\", \"species\"\n" + string.Concat(rows.Select(r => $"{R(r.X)}, \"{R(r.Y)}\", \"{r.Label}\"\n")));
         string model = _temp.File("s.hpcb");
         (int code, string output, string error) = CliRunner.Run("train", "--data", path, "--label-column", "species", "--save", model, "--lambda", "0.01", "--iterations", "200");
@@ -128,7 +118,7 @@ public sealed class ExportedFileTests : IDisposable
     [Fact]
     public void Gzip_data_cut_short_is_an_error_and_several_members_still_read()
     {
-        var rows = Rows();
+        var rows = LabelAndFormatTests.Clusters();
         string text = string.Concat(rows.Select(r => $"{R(r.X)},{R(r.Y)},{r.Label}\n"));
         byte[] whole = Gzip(text);
         string complete = _temp.File("whole.gz");
@@ -171,7 +161,7 @@ public sealed class ExportedFileTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("is a directory, not a file", error, StringComparison.Ordinal);
 
-        var rows = Rows();
+        var rows = LabelAndFormatTests.Clusters();
         string data = _temp.Write("d.csv", string.Concat(rows.Select(r => $"{R(r.X)},{R(r.Y)},{r.Label}\n")));
         (code, string output, error) = CliRunner.Run("train", "--data", data, "--iterations", "2", "--test-fraction", "0.01");
         Assert.True(code == 0, error);
@@ -202,7 +192,7 @@ public sealed class ExportedFileTests : IDisposable
     [InlineData(false)]
     public void Semicolons_with_decimal_commas_are_read_as_numbers(bool header)
     {
-        var rows = Rows();
+        var rows = LabelAndFormatTests.Clusters();
         string Comma(double v) => (v * 1000).ToString("#,##0.######", CultureInfo.InvariantCulture).Replace(",", "\u0001", StringComparison.Ordinal).Replace(".", ",", StringComparison.Ordinal).Replace("\u0001", ".", StringComparison.Ordinal);
         string text = (header ? "x;y;species\n" : "") + string.Concat(rows.Select(r => $"{Comma(r.X)};{Comma(r.Y)};{r.Label}\n"));
         Assert.Matches(@"\d\.\d{3},", text); // thousands separators occur ("4.460,79")
@@ -227,7 +217,7 @@ public sealed class ExportedFileTests : IDisposable
     [Fact]
     public void Row_index_edges_messages_and_hints()
     {
-        var rows = Rows();
+        var rows = LabelAndFormatTests.Clusters();
         string train = _temp.Write("t.csv", string.Concat(rows.Select(r => $"{R(r.X)},{R(r.Y)},{r.Label}\n")));
         string model = _temp.File("m.hpcb");
         (int code, string output, string error) = CliRunner.Run("train", "--data", train, "--save", model, "--iterations", "5");
@@ -329,7 +319,7 @@ public sealed class ExportedFileTests : IDisposable
     [Fact]
     public void Predict_names_a_wrong_column_count_and_a_value_its_precision_cannot_scale_and_prints_what_it_read()
     {
-        var rows = Rows();
+        var rows = LabelAndFormatTests.Clusters();
         string train = _temp.Write("t.csv", "x,y,species\n" + string.Concat(rows.Select(r => $"{R(r.X)},{R(r.Y)},{r.Label}\n")));
         string model = _temp.File("f.hpcb");
         (int code, _, string error) = CliRunner.Run("train", "--data", train, "--save", model, "--precision", "float", "--iterations", "20");
@@ -353,7 +343,7 @@ public sealed class ExportedFileTests : IDisposable
     [Fact]
     public void Output_files_in_a_missing_directory_or_naming_a_directory_are_usage_errors_for_every_command()
     {
-        var rows = Rows();
+        var rows = LabelAndFormatTests.Clusters();
         string train = _temp.Write("t.csv", string.Concat(rows.Select(r => $"{R(r.X)},{R(r.Y)},{r.Label}\n")));
         string model = _temp.File("m.hpcb");
         (int code, _, string error) = CliRunner.Run("train", "--data", train, "--save", model, "--iterations", "5");
@@ -396,7 +386,7 @@ public sealed class ExportedFileTests : IDisposable
     [InlineData("sgd")]
     public void A_lambda_that_overflows_the_cost_is_an_error_naming_lambda_not_a_model_of_infinite_cost(string optimizer)
     {
-        var rows = Rows();
+        var rows = LabelAndFormatTests.Clusters();
         string train = _temp.Write("t.csv", string.Concat(rows.Select(r => $"{R(r.X)},{R(r.Y)},{r.Label}\n")));
         string model = _temp.File("inf.hpcb");
         (int code, string output, string error) = CliRunner.Run("train", "--data", train, "--lambda", "1e308", "--optimizer", optimizer, "--iterations", "10", "--save", model);

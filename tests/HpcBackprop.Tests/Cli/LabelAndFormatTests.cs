@@ -16,7 +16,7 @@ public sealed class LabelAndFormatTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     /// <summary>Three well-separated clusters in 2-D, labelled by name, 20 per class, in a fixed shuffled order.</summary>
-    private static (double X, double Y, string Label)[] Clusters()
+    internal static (double X, double Y, string Label)[] Clusters()
     {
         var random = new Random(5);
         (double, double, string)[] centers = [(0, 0, "setosa"), (4, 0, "versicolor"), (0, 4, "virginica")];
