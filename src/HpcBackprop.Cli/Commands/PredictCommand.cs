@@ -18,7 +18,7 @@ internal sealed class PredictCommand : Command
 
     public override IReadOnlyCollection<string> ValueOptions => [.. DataOptions.ValueOptions, "model", "output"];
 
-    public override IReadOnlyCollection<string> Flags => [.. DataOptions.Flags, "latency"];
+    public override IReadOnlyCollection<string> Flags => [.. DataOptions.Flags, "latency", "scores"];
 
     public override string Help =>
         "  --model FILE         the model (.hpcb) written by train --save (required)\n" +
@@ -26,6 +26,8 @@ internal sealed class PredictCommand : Command
         "                       rows with s(1) columns have no label; rows with s(1)+1 have one, whose column is\n" +
         "                       --label-column, else the one the model was trained with\n" +
         "  --output FILE        write the predicted classes there (one per line, atomically); default: stdout\n" +
+        "  --scores             also write each class's output activation: a header line 'predicted,<classes>',\n" +
+        "                       then per example the predicted class and the K outputs, comma-separated\n" +
         "  --latency            also time single-example scoring (median and 99th percentile)\n" +
         "The summary (count, accuracy, latency) goes to stdout after the predictions, or to stderr when the\n" +
         "predictions themselves go to stdout, so that piping stdout gives only predictions.\n";
@@ -67,11 +69,11 @@ internal sealed class PredictCommand : Command
         string[] classes = [.. Enumerable.Range(0, layout.OutputSize).Select(model.ClassLabel)];
         Dataset data = table.LabelColumn < 0 ? Dataset.WithoutLabels(table) : Dataset.WithLabels(table, classes, $"the model {layout}");
         return model.ElementType == ModelElementType.Single
-            ? Predict<float>(model, data, outputPath, args.Has("latency"), context)
-            : Predict<double>(model, data, outputPath, args.Has("latency"), context);
+            ? Predict<float>(model, data, outputPath, args.Has("latency"), args.Has("scores"), context)
+            : Predict<double>(model, data, outputPath, args.Has("latency"), args.Has("scores"), context);
     }
 
-    private static int Predict<T>(NetworkModel model, Dataset data, string? outputPath, bool latency, CommandContext context)
+    private static int Predict<T>(NetworkModel model, Dataset data, string? outputPath, bool latency, bool scores, CommandContext context)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         NetworkLayout layout = model.Layout;
@@ -93,9 +95,36 @@ internal sealed class PredictCommand : Command
         scorer.Predict(parameters, x, predictions);
 
         var text = new StringBuilder(data.Count * 3);
-        foreach (int p in predictions)
+        if (scores)
         {
-            text.Append(model.ClassLabel(p)).Append('\n');
+            // The K outputs of each example, as the library's Forward gives them (sigmoid activations, not normalized).
+            int k = layout.OutputSize;
+            var outputs = new T[data.Count * k];
+            scorer.ScoreAll(parameters, x, outputs);
+            text.Append("predicted");
+            for (int c = 0; c < k; c++)
+            {
+                text.Append(',').Append(CsvCell(model.ClassLabel(c)));
+            }
+
+            text.Append('\n');
+            for (int i = 0; i < data.Count; i++)
+            {
+                text.Append(CsvCell(model.ClassLabel(predictions[i])));
+                for (int c = 0; c < k; c++)
+                {
+                    text.Append(',').Append(outputs[(i * k) + c].ToString("R", CultureInfo.InvariantCulture));
+                }
+
+                text.Append('\n');
+            }
+        }
+        else
+        {
+            foreach (int p in predictions)
+            {
+                text.Append(model.ClassLabel(p)).Append('\n');
+            }
         }
 
         TextWriter summary;
@@ -128,6 +157,12 @@ internal sealed class PredictCommand : Command
 
         return 0;
     }
+
+    // A class name as a CSV cell: quoted, its quotes doubled, when it holds a comma, a quote or spaces at an end.
+    private static string CsvCell(string name)
+        => name.AsSpan().IndexOfAny(',', '"') >= 0 || name.Trim().Length != name.Length
+            ? "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
+            : name;
 
     /// <summary>Times single-example scoring: a warm-up, then 10,000 timed calls; prints median, p99 and allocations.</summary>
     private static void WriteLatency<T>(ForwardScorer<T> scorer, T[] parameters, ReadOnlySpan<T> example, NetworkLayout layout, TextWriter summary)

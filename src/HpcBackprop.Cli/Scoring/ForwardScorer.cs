@@ -17,6 +17,10 @@ internal sealed class ForwardScorer<T>
     public void Score(ReadOnlySpan<T> parameters, ReadOnlySpan<T> x /* s(1) */, Span<T> outputs /* K */)
         => _workspace.Forward(parameters, x, outputs);
 
+    /// <summary>The output activations h (m x K, row-major) of m examples (m x s(1) features, row-major).</summary>
+    public void ScoreAll(ReadOnlySpan<T> parameters, ReadOnlySpan<T> features, Span<T> outputs)
+        => _workspace.Forward(parameters, features, outputs);
+
     /// <summary>Predicted classes for m examples (m x s(1) features, row-major).</summary>
     public void Predict(ReadOnlySpan<T> parameters, ReadOnlySpan<T> features, Span<int> predictions)
     {

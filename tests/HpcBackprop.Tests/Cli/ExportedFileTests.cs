@@ -276,6 +276,48 @@ public sealed class ExportedFileTests : IDisposable
         Assert.Contains("4 examples, 2 features, 2 classes", output, StringComparison.Ordinal);
     }
 
+    /// <summary>predict --scores: a header of class names, then per example the predicted class and its K outputs, which
+    /// are the library's Forward on the model's scaled features (bit for bit, printed round-trip) and whose largest is
+    /// the predicted class.</summary>
+    [Fact]
+    public void Predict_scores_are_the_forward_pass_outputs()
+    {
+        var rows = LabelAndFormatTests.Clusters();
+        string train = _temp.Write("t.csv", "x,y,\"species, latin\"\n" + string.Concat(rows.Select(r => $"{R(r.X)},{R(r.Y)},{r.Label}\n")));
+        string model = _temp.File("m.hpcb");
+        (int code, _, string error) = CliRunner.Run("train", "--data", train, "--save", model, "--iterations", "30");
+        Assert.True(code == 0, error);
+
+        (code, string output, error) = CliRunner.Run("predict", "--model", model, "--data", train, "--scores");
+        Assert.True(code == 0, error);
+        string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("predicted,setosa,versicolor,virginica", lines[0]);
+        Assert.Equal(rows.Length + 1, lines.Length);
+
+        NetworkModel saved = ModelFile.Load(model);
+        double[] raw = [.. rows.SelectMany(r => new[] { r.X, r.Y })];
+        var x = new double[raw.Length];
+        saved.NormalizeFeatures<double>(raw, x);
+        var h = new double[rows.Length * 3];
+        Backpropagation.Forward<double>(saved.Layout, saved.GetParameters<double>(), x, h);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            string[] cells = lines[i + 1].Split(',');
+            double[] scores = [.. cells[1..].Select(c => double.Parse(c, CultureInfo.InvariantCulture))];
+            Assert.Equal(h.AsSpan(i * 3, 3).ToArray(), scores);
+            Assert.Equal(saved.ClassLabel(Array.IndexOf(scores, scores.Max())), cells[0]);
+        }
+
+        // Class names that need quoting in a CSV cell are quoted.
+        string quoted = _temp.Write("q.csv", "1,2,\"a, b\"\n3,4,c\n1,2,\"a, b\"\n3,4,c\n");
+        string quotedModel = _temp.File("q.hpcb");
+        (code, _, error) = CliRunner.Run("train", "--data", quoted, "--save", quotedModel, "--iterations", "5", "--test-fraction", "0");
+        Assert.True(code == 0, error);
+        (code, output, error) = CliRunner.Run("predict", "--model", quotedModel, "--data", quoted, "--scores");
+        Assert.True(code == 0, error);
+        Assert.StartsWith("predicted,\"a, b\",c\n", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_label_column_name_given_twice_in_the_header_is_a_usage_error()
     {
