@@ -286,6 +286,15 @@ internal sealed class CsvTable
                     int label = Resolve(labelFor(columns - skip), header, source, columns - skip);
                     labelColumn = label < 0 ? -1 : label + skip;
                 }
+                else if (!trailing && header is not null && skip == 0 && lines.Count == 0 && row.ColCount == columns + 1)
+                {
+                    // A header one cell short of the data, as R's write.table writes it: the row names have no header
+                    // cell. The first column is that row index, dropped; the header names the columns after it.
+                    skip = 1;
+                    columns = row.ColCount;
+                    int label = Resolve(labelFor(columns - 1), header, source, columns - 1);
+                    labelColumn = label < 0 ? -1 : label + 1;
+                }
 
                 int count = trailing && row.ColCount == columns + 1 && row[columns].Span.Trim().IsEmpty ? columns : row.ColCount;
                 if (columns < 0)

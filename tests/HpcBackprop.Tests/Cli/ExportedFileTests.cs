@@ -65,6 +65,32 @@ public sealed class ExportedFileTests : IDisposable
         Assert.Contains("line 1, column 1: '' is not a finite number", error, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// R's write.table writes its header one cell short (the row names have none), with spaces or commas: the first
+    /// column is the row index, dropped; predict reads the same layout. A later ragged row is still an error.
+    /// </summary>
+    [Theory]
+    [InlineData(" ")]
+    [InlineData(",")]
+    public void A_header_one_cell_short_of_the_data_leaves_a_row_index(string separator)
+    {
+        var rows = LabelAndFormatTests.Clusters();
+        string path = _temp.Write("r.txt", $"\"x\"{separator}\"y\"{separator}\"species\"\n"
+            + string.Concat(rows.Select((r, i) => $"\"{i + 1}\"{separator}{R(r.X)}{separator}{R(r.Y)}{separator}\"{r.Label}\"\n")));
+        string model = _temp.File("r.hpcb");
+        (int code, string output, string error) = CliRunner.Run("train", "--data", path, "--save", model, "--lambda", "0.01", "--iterations", "200");
+        Assert.True(code == 0, error);
+        Assert.Contains("60 examples, 2 features, 3 classes", output, StringComparison.Ordinal);
+        Assert.Contains("unnamed first column dropped as a row index; header skipped (x, y, species)", output, StringComparison.Ordinal);
+        Assert.Equal(100.0, CliRunner.Accuracy(output, "test"));
+        Assert.Equal([.. rows.Select(r => r.Label)], Predictions(model, path));
+
+        string ragged = _temp.Write("ragged.csv", "x,y,species\n0.5,0.7,a\n0.1,0.2,b,c\n");
+        (code, _, error) = CliRunner.Run("train", "--data", ragged, "--iterations", "2");
+        Assert.Equal(1, code);
+        Assert.Contains("line 3: 4 columns, but line 1 has 3", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Latin1_text_is_refused_rather_than_merging_labels_that_differ_in_an_accented_letter()
     {
