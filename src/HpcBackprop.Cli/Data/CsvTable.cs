@@ -551,6 +551,7 @@ internal sealed class CsvTable
         var prefix = new System.Text.StringBuilder();
         var buffer = new char[8192];
         var line = new System.Text.StringBuilder(); // the current line, until a non-blank one ends
+        string? first = null; // the first non-blank line; the second is read too, for Pick
         while (prefix.Length < MaxPrefix)
         {
             int n = reader.Read(buffer, 0, buffer.Length);
@@ -568,7 +569,12 @@ internal sealed class CsvTable
                     string text = line.ToString();
                     if (!text.AsSpan().Trim().IsEmpty)
                     {
-                        return (prefix.ToString(), Pick(text));
+                        if (first is not null)
+                        {
+                            return (prefix.ToString(), Pick(first, text));
+                        }
+
+                        first = text;
                     }
 
                     line.Clear();
@@ -580,10 +586,10 @@ internal sealed class CsvTable
             }
         }
 
-        return (prefix.ToString(), Pick(line.ToString()));
+        return first is null ? (prefix.ToString(), Pick(line.ToString())) : (prefix.ToString(), Pick(first, line.ToString()));
     }
 
-    private static char Pick(ReadOnlySpan<char> line)
+    private static char Pick(ReadOnlySpan<char> line, ReadOnlySpan<char> next = default)
     {
         Span<int> counts = stackalloc int[Delimiters.Length];
         bool quoted = false;
@@ -613,7 +619,10 @@ internal sealed class CsvTable
 
         // Semicolons between numbers with decimal commas ("0,471;0,302;setosa"): the commas are inside the numbers,
         // however many there are.
-        if (Delimiters[best] == ',' && counts[1] > 0 && CommasAreDecimal(trimmed))
+        // A header's names may hold commas ("Länge, cm;Breite, cm;Art"): then the next line's numbers decide, when it has
+        // as many semicolons.
+        if (Delimiters[best] == ',' && counts[1] > 0
+            && (CommasAreDecimal(trimmed) || (next.Trim().Count(';') == trimmed.Count(';') && CommasAreDecimal(next.Trim()))))
         {
             return ';';
         }
@@ -625,25 +634,28 @@ internal sealed class CsvTable
         return whitespace ? Whitespace : Delimiters[best];
     }
 
-    // Whether every semicolon-separated cell of the line that holds a comma is a number with a decimal comma.
+    // Whether the semicolon-separated cells of the line that hold a comma are mostly numbers with a decimal comma (a
+    // label or name may hold one too: "0,5;0,3;Smith, J").
     private static bool CommasAreDecimal(ReadOnlySpan<char> line)
     {
-        bool any = false;
+        int numbers = 0, others = 0;
         foreach (Range cell in line.Split(';'))
         {
             ReadOnlySpan<char> text = line[cell].Trim();
             if (text.Contains(','))
             {
-                if (!double.TryParse(text, NumberStyles.Float | NumberStyles.AllowThousands, CommaFormat, out _))
+                if (double.TryParse(text, NumberStyles.Float | NumberStyles.AllowThousands, CommaFormat, out _))
                 {
-                    return false;
+                    numbers++;
                 }
-
-                any = true;
+                else
+                {
+                    others++;
+                }
             }
         }
 
-        return any;
+        return numbers > 0 && numbers >= others;
     }
 
     // Whether a tab-separated cell of the line holds two or more numbers apart by spaces.

@@ -231,6 +231,16 @@ public sealed class ExportedFileTests : IDisposable
         Assert.Equal(100.0, CliRunner.Accuracy(output, "test"));
         Assert.Equal([.. rows.Select(r => r.Label)], Predictions(model, path));
 
+        // Commas in the header's names or in labels do not outvote the numbers' decimal commas.
+        string names = _temp.Write("names.csv", "L\u00e4nge, cm;Breite, cm;Art\n5,1;3,5;a\n4,9;3,0;b\n");
+        (code, output, error) = CliRunner.Run("train", "--data", names, "--iterations", "2", "--test-fraction", "0");
+        Assert.True(code == 0, error);
+        Assert.Contains("2 examples, 2 features, 2 classes", output, StringComparison.Ordinal);
+        string people = _temp.Write("people.csv", "0,5;0,3;Smith, J\n0,1;0,2;Doe, A\n");
+        (code, output, error) = CliRunner.Run("train", "--data", people, "--iterations", "2", "--test-fraction", "0");
+        Assert.True(code == 0, error);
+        Assert.Contains("delimiter ';'; decimal comma", output, StringComparison.Ordinal);
+
         // Commas between cells and a semicolon inside a label keep the comma.
         string plain = _temp.Write("plain.csv", "1,2,a;b\n3,4,c\n1,2,a;b\n3,4,c\n");
         (code, output, error) = CliRunner.Run("train", "--data", plain, "--iterations", "2", "--test-fraction", "0");
