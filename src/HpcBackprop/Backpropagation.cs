@@ -15,7 +15,10 @@ namespace HpcBackprop;
 /// unchanged. The cross-entropy terms are computed stably from z (log h = -softplus(-z),
 /// log(1 - h) = -softplus(z)), so a saturated output gives a finite, correct J where the literal
 /// log(1 - h) would be -infinity. These static methods take their buffers from a thread-safe pool and
-/// allocate nothing once it is warm; <see cref="BackpropagationWorkspace{T}"/> holds buffers explicitly.
+/// allocate nothing once it is warm. The pool keeps the most recently used workspaces, per precision and
+/// engine, up to 256 of them and 64 MiB of buffers (and always the last one, however large): a process that
+/// cycles through more layouts than that allocates a workspace again on a miss.
+/// <see cref="BackpropagationWorkspace{T}"/> holds buffers explicitly, one per layout and thread.
 /// </remarks>
 public static class Backpropagation
 {

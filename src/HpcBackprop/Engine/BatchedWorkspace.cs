@@ -51,6 +51,10 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
 
     public static BatchedWorkspace<T> Create(NetworkLayout layout) => new(layout);
 
+    /// <summary>The bytes of the buffers held (the row-block-parallel partial Deltas included, once grown), for the pool's budget.</summary>
+    public long Bytes => (((long)_biases.Length + _delta.Length + _partials.Length) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>())
+        + Buffers.Bytes;
+
     /// <summary>How many examples one pass of the products serves.</summary>
     public int RowBlock { get; }
 

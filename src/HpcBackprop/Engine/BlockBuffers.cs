@@ -58,6 +58,10 @@ internal sealed class BlockBuffers<T>
     /// <summary>The most rows the buffers hold.</summary>
     public int RowBlock { get; private set; }
 
+    /// <summary>The bytes of the arrays held, for the pool's budget.</summary>
+    public long Bytes => ((long)_activations.Length + _errors.Length + _outputZ.Length + _targets.Length + _columnSums.Length)
+        * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+
     private NetworkLayout Layout => _layout!;
 
     /// <summary>A(layer + 1) without its ones column, <paramref name="count"/> x s(layer + 1); layer 1..L-1 (0-based).</summary>

@@ -62,6 +62,9 @@ internal sealed class Workspace<T> : IPooledWorkspace<Workspace<T>>
 
     public static Workspace<T> Create(NetworkLayout layout) => new(layout);
 
+    /// <summary>The bytes of the buffers held, for the pool's budget.</summary>
+    public long Bytes => (long)_arena.Capacity * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+
     /// <summary>How many examples one pass over the weights serves.</summary>
     public int BlockSize { get; }
 

@@ -6,6 +6,9 @@ internal interface IPooledWorkspace<TSelf>
 {
     NetworkLayout Layout { get; }
 
+    /// <summary>The bytes of the buffers it holds (what keeping it costs).</summary>
+    long Bytes { get; }
+
     static abstract TSelf Create(NetworkLayout layout);
 }
 
@@ -15,23 +18,51 @@ internal interface IPooledWorkspace<TSelf>
 /// a small preallocated array: uncontended it costs tens of nanoseconds and allocates nothing, which a
 /// lock-free structure would not buy back at this call rate.
 /// </summary>
+/// <remarks>
+/// It keeps the most recently returned workspaces up to <see cref="MaxCount"/> of them and <see cref="MaxBytes"/>
+/// of buffers, and always the last one returned, however large. A count alone was too few for a service scoring
+/// many small models (the 17th layout in a round robin missed on every call and allocated its workspace again) and
+/// too many for large ones (sixteen workspaces of a 1024-wide network's row-block Deltas).
+/// </remarks>
 internal static class WorkspacePool<TWorkspace>
     where TWorkspace : class, IPooledWorkspace<TWorkspace>
 {
-    // Enough for every core to hold a few layouts at once; beyond it returned workspaces are dropped.
-    private static readonly TWorkspace?[] Free = new TWorkspace?[Math.Max(16, 4 * Environment.ProcessorCount)];
+    /// <summary>The most workspaces kept.</summary>
+    public const int MaxCount = 256;
+
+    /// <summary>The most bytes of buffers kept (the last workspace returned is kept even when it alone is larger).</summary>
+    public const long MaxBytes = 64L << 20;
+
+    private static readonly TWorkspace?[] Free = new TWorkspace?[MaxCount]; // [0, s_count): oldest first
     private static readonly Lock Gate = new();
+    private static int s_count;
+    private static long s_bytes;
+
+    /// <summary>How many workspaces are kept now (for tests).</summary>
+    public static int Count
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return s_count;
+            }
+        }
+    }
 
     public static TWorkspace Rent(NetworkLayout layout)
     {
         lock (Gate)
         {
-            for (int i = 0; i < Free.Length; i++)
+            // Newest first: a caller that alternates between layouts finds its own at the end.
+            for (int i = s_count - 1; i >= 0; i--)
             {
-                TWorkspace? ws = Free[i];
-                if (ws is not null && (ReferenceEquals(ws.Layout, layout) || ws.Layout.Equals(layout)))
+                TWorkspace ws = Free[i]!;
+                if (ReferenceEquals(ws.Layout, layout) || ws.Layout.Equals(layout))
                 {
-                    Free[i] = null;
+                    Array.Copy(Free, i + 1, Free, i, s_count - i - 1);
+                    Free[--s_count] = null;
+                    s_bytes -= ws.Bytes;
                     return ws;
                 }
             }
@@ -44,18 +75,17 @@ internal static class WorkspacePool<TWorkspace>
     {
         lock (Gate)
         {
-            for (int i = 0; i < Free.Length; i++)
+            // Evict the oldest until the newest fits the budget (or is alone).
+            long bytes = workspace.Bytes;
+            while (s_count > 0 && (s_count == MaxCount || s_bytes + bytes > MaxBytes))
             {
-                if (Free[i] is null)
-                {
-                    Free[i] = workspace;
-                    return;
-                }
+                s_bytes -= Free[0]!.Bytes;
+                Array.Copy(Free, 1, Free, 0, s_count - 1);
+                Free[--s_count] = null;
             }
 
-            // Full: evict the oldest slot's workspace (slot 0) so a service that changes layouts keeps the newest.
-            Array.Copy(Free, 1, Free, 0, Free.Length - 1);
-            Free[^1] = workspace;
+            Free[s_count++] = workspace;
+            s_bytes += bytes;
         }
     }
 }
