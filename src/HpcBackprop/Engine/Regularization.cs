@@ -104,8 +104,10 @@ internal static class Regularization
         if (!preActivationsFinite || !T.IsFinite(j))
         {
             InputValidation.ThrowIfNonFiniteInput(parameters, features);
-            throw new ArithmeticException(
-                $"The forward pass overflowed (J = {j}) although every input is finite: the weights or features are too large for {typeof(T).Name}.");
+            throw new ArithmeticException(preActivationsFinite
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"J overflowed {typeof(T).Name} (J = {j}) although every input and pre-activation is finite: the sum of the cost's terms or the regularization term lambda/(2m) sum(theta^2) is beyond its range (weights, features or lambda too large).")
+                : $"The forward pass overflowed although every input is finite: the weights or features are too large for {typeof(T).Name}.");
         }
 
         return j;

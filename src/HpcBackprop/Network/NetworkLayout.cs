@@ -175,7 +175,7 @@ public sealed class NetworkLayout : IEquatable<NetworkLayout>
         return hash.ToHashCode();
     }
 
-    /// <summary>Parses a layout written as sizes separated by dashes or commas, such as <c>64-25-10</c> or <c>64,25,10</c>.</summary>
+    /// <summary>Parses a layout written as sizes separated by dashes, commas or <c>x</c>, such as <c>64-25-10</c>, <c>64,25,10</c> or <c>64x25x10</c>.</summary>
     /// <param name="text">The sizes.</param>
     /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
     /// <exception cref="FormatException">A part is not a whole number.</exception>

@@ -49,7 +49,9 @@ public abstract class Optimizer<T>
 
     /// <summary>Minimizes <paramref name="objective"/> starting from, and overwriting, <paramref name="parameters"/>.</summary>
     /// <param name="objective">The function to minimize; mini-batch optimizers need an <see cref="IStochasticObjective{T}"/>.</param>
-    /// <param name="parameters">The starting point on entry, the best point found on return; <see cref="IObjective{T}.Dimension"/> elements.</param>
+    /// <param name="parameters">The starting point on entry; on return, the best point found for the line-search optimizers
+    /// (L-BFGS, conjugate gradient) and the last iterate for the mini-batch ones (momentum SGD, Adam), whose
+    /// <see cref="OptimizationResult.Cost"/> is then the last mini-batch's cost, not J at that point; <see cref="IObjective{T}.Dimension"/> elements.</param>
     /// <param name="cancellationToken">Checked once per iteration; cancelling returns normally with <see cref="StopReason.Cancelled"/>.</param>
     /// <returns>Iterations, evaluations, the final cost and why the optimizer stopped.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="objective"/> is null.</exception>
