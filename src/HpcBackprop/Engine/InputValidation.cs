@@ -144,8 +144,9 @@ internal static class InputValidation
     /// Throws if a parameter or a feature is NaN or infinite, naming it. Called up front where that is
     /// cheaper than the work, and when a computed cost is not finite, before any output is written: names the argument
     /// that holds a NaN or an infinity. Scanning only on this rare path keeps the hot path free of it.
+    /// <paramref name="inputSize"/> is s(1), to name the example and feature of a bad feature.
     /// </summary>
-    public static void ThrowIfNonFiniteInput<T>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> features)
+    public static void ThrowIfNonFiniteInput<T>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> features, int inputSize)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Kernels.AllFinite.Check(parameters) && Kernels.AllFinite.Check(features))
@@ -162,7 +163,7 @@ internal static class InputValidation
         i = IndexOfNonFinite(features);
         if (i >= 0)
         {
-            throw new ArgumentException($"features[{i}] is {features[i]}; every feature must be finite.", nameof(features));
+            throw new ArgumentException($"features[{i}] (example {i / inputSize}, feature {i % inputSize} of {inputSize}) is {features[i]}; every feature must be finite.", nameof(features));
         }
     }
 

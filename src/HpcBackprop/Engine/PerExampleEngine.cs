@@ -201,7 +201,7 @@ internal static class PerExampleEngine
         // bound cannot rule out an overflow are the inputs checked and every block run once unwritten.
         if (m > ws.BlockSize && !ForwardBound.CannotOverflow(layout, parameters, features))
         {
-            InputValidation.ThrowIfNonFiniteInput(parameters, features);
+            InputValidation.ThrowIfNonFiniteInput(parameters, features, layout.InputSize);
             for (int start = 0; start < m; start += ws.BlockSize)
             {
                 int count = Math.Min(ws.BlockSize, m - start);
@@ -217,7 +217,7 @@ internal static class PerExampleEngine
             int count = Math.Min(ws.BlockSize, m - start);
             if (!Forward(ws, parameters, features.Slice(start * layout.InputSize, count * layout.InputSize), count, squares: false, out _))
             {
-                InputValidation.ThrowIfNonFiniteInput(parameters, features);
+                InputValidation.ThrowIfNonFiniteInput(parameters, features, layout.InputSize);
                 ThrowOverflow<T>();
             }
 

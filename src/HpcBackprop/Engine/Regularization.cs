@@ -103,7 +103,7 @@ internal static class Regularization
         T j = T.CreateTruncating(cost / m) + (lambda == T.Zero ? T.Zero : lambda / (mT + mT) * squares);
         if (!preActivationsFinite || !T.IsFinite(j))
         {
-            InputValidation.ThrowIfNonFiniteInput(parameters, features);
+            InputValidation.ThrowIfNonFiniteInput(parameters, features, features.Length / m);
             throw new ArithmeticException(preActivationsFinite
                 ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
                     $"J overflowed {typeof(T).Name} (J = {j}) although every input and pre-activation is finite: the sum of the cost's terms or the regularization term lambda/(2m) sum(theta^2) is beyond its range (weights, features or lambda too large).")

@@ -177,7 +177,7 @@ public class BadInputTests
         var e = Assert.Throws<ArgumentException>(() => Backpropagation.CostAndGradient<double>(
             Layout, WeightInitializer.Create<double>(Layout, 7), features, new int[m], 1.0, gradient, new BackpropagationOptions { Engine = engine, MaxDegreeOfParallelism = 2 }));
         Assert.Equal("features", e.ParamName);
-        Assert.Contains($"features[{(m * 3) - 2}]", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"features[{(m * 3) - 2}] (example {m - 1}, feature 1 of 3)", e.Message, StringComparison.Ordinal);
         Assert.All(gradient, g => Assert.Equal(Sentinel, g));
     }
 
