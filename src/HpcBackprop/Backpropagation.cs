@@ -16,8 +16,9 @@ namespace HpcBackprop;
 /// log(1 - h) = -softplus(z)), so a saturated output gives a finite, correct J where the literal
 /// log(1 - h) would be -infinity. These static methods take their buffers from a thread-safe pool and
 /// allocate nothing once it is warm. The pool keeps the most recently used workspaces, per precision and
-/// engine, up to 256 of them and 64 MiB of buffers (and always the last one, however large): a process that
-/// cycles through more layouts than that allocates a workspace again on a miss.
+/// engine: always max(16, 4 x cores) of them however large (one per concurrent caller), and beyond that as
+/// many as fit 64 MiB of buffers, up to 256: a process that cycles through more layouts than that allocates a
+/// workspace again on a miss.
 /// <see cref="BackpropagationWorkspace{T}"/> holds buffers explicitly, one per layout and thread.
 /// </remarks>
 public static class Backpropagation
@@ -38,7 +39,7 @@ public static class Backpropagation
     /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="labels"/> is empty, a parameter or feature is NaN or infinite, or <paramref name="gradient"/> overlaps <paramref name="parameters"/> or <paramref name="features"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A label is outside 0..K-1, or <paramref name="lambda"/> is negative, NaN or infinite.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
-    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>, or the backward pass's sums could (the gradient is then left as it was).</exception>
+    /// <exception cref="ArithmeticException">Every input is finite but the forward pass or J overflows <typeparamref name="T"/>, or the backward pass's sums could (the gradient is then left as it was).</exception>
     public static T CostAndGradient<T>(
         NetworkLayout layout,
         ReadOnlySpan<T> parameters,
@@ -64,7 +65,7 @@ public static class Backpropagation
     /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="targets"/> is empty, a parameter or feature is NaN or infinite, or <paramref name="gradient"/> overlaps <paramref name="parameters"/> or <paramref name="features"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, 1], or <paramref name="lambda"/> is negative, NaN or infinite.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
-    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>, or the backward pass's sums could (the gradient is then left as it was).</exception>
+    /// <exception cref="ArithmeticException">Every input is finite but the forward pass or J overflows <typeparamref name="T"/>, or the backward pass's sums could (the gradient is then left as it was).</exception>
     public static T CostAndGradient<T>(
         NetworkLayout layout,
         ReadOnlySpan<T> parameters,
@@ -93,7 +94,7 @@ public static class Backpropagation
     /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="labels"/> is empty, a parameter or feature is NaN or infinite, or <paramref name="gradient"/> overlaps <paramref name="parameters"/> or <paramref name="features"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A label is outside 0..K-1, <paramref name="lambda"/> is negative, NaN or infinite, or the options name no engine.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
-    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>, or the backward pass's sums could (the gradient is then left as it was).</exception>
+    /// <exception cref="ArithmeticException">Every input is finite but the forward pass or J overflows <typeparamref name="T"/>, or the backward pass's sums could (the gradient is then left as it was).</exception>
     public static T CostAndGradient<T>(
         NetworkLayout layout,
         ReadOnlySpan<T> parameters,
@@ -127,7 +128,7 @@ public static class Backpropagation
     /// <exception cref="ArgumentException">A span has the wrong length, <paramref name="targets"/> is empty, a parameter or feature is NaN or infinite, or <paramref name="gradient"/> overlaps <paramref name="parameters"/> or <paramref name="features"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, 1], <paramref name="lambda"/> is negative, NaN or infinite, or the options name no engine.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
-    /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>, or the backward pass's sums could (the gradient is then left as it was).</exception>
+    /// <exception cref="ArithmeticException">Every input is finite but the forward pass or J overflows <typeparamref name="T"/>, or the backward pass's sums could (the gradient is then left as it was).</exception>
     public static T CostAndGradient<T>(
         NetworkLayout layout,
         ReadOnlySpan<T> parameters,

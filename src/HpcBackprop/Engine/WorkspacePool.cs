@@ -19,18 +19,21 @@ internal interface IPooledWorkspace<TSelf>
 /// lock-free structure would not buy back at this call rate.
 /// </summary>
 /// <remarks>
-/// It keeps the most recently returned workspaces up to <see cref="MaxCount"/> of them and <see cref="MaxBytes"/>
-/// of buffers, and always the last one returned, however large. A count alone was too few for a service scoring
-/// many small models (the 17th layout in a round robin missed on every call and allocated its workspace again) and
-/// too many for large ones (sixteen workspaces of a 1024-wide network's row-block Deltas).
+/// It keeps the most recently returned workspaces: always up to <see cref="MinCount"/> of them, however large (one
+/// per concurrent caller of a large layout, as before), and beyond that as many as fit <see cref="MaxBytes"/> of
+/// buffers, up to <see cref="MaxCount"/>. A count of 16 alone was too few for a service scoring many small models:
+/// the 17th layout in a round robin missed on every call and allocated its workspace again.
 /// </remarks>
 internal static class WorkspacePool<TWorkspace>
     where TWorkspace : class, IPooledWorkspace<TWorkspace>
 {
-    /// <summary>The most workspaces kept.</summary>
-    public const int MaxCount = 256;
+    /// <summary>How many workspaces are kept whatever their size: a few per core.</summary>
+    public static readonly int MinCount = Math.Max(16, 4 * Environment.ProcessorCount);
 
-    /// <summary>The most bytes of buffers kept (the last workspace returned is kept even when it alone is larger).</summary>
+    /// <summary>The most workspaces kept.</summary>
+    public static readonly int MaxCount = Math.Max(256, MinCount);
+
+    /// <summary>The bytes of buffers beyond which workspaces past <see cref="MinCount"/> are not kept.</summary>
     public const long MaxBytes = 64L << 20;
 
     private static readonly TWorkspace?[] Free = new TWorkspace?[MaxCount]; // [0, s_count): oldest first
@@ -75,9 +78,9 @@ internal static class WorkspacePool<TWorkspace>
     {
         lock (Gate)
         {
-            // Evict the oldest until the newest fits the budget (or is alone).
+            // Evict the oldest while the pool is full, or holds at least MinCount and the newest would pass the budget.
             long bytes = workspace.Bytes;
-            while (s_count > 0 && (s_count == MaxCount || s_bytes + bytes > MaxBytes))
+            while (s_count == MaxCount || (s_count >= MinCount && s_bytes + bytes > MaxBytes))
             {
                 s_bytes -= Free[0]!.Bytes;
                 Array.Copy(Free, 1, Free, 0, s_count - 1);

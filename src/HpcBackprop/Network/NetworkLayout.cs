@@ -190,7 +190,7 @@ public sealed class NetworkLayout : IEquatable<NetworkLayout>
             if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out sizes[i]))
             {
                 throw new FormatException(parts[i].Length == 0
-                    ? $"Layer sizes must be positive whole numbers separated by '-', ',' or 'x'; '{text}' has an empty one (two separators in a row, or a minus sign)."
+                    ? $"Layer sizes must be positive whole numbers separated by '-', ',' or 'x'; '{text}' has an empty one (two separators in a row, one at an end, or a minus sign)."
                     : $"Layer sizes must be positive whole numbers separated by '-', ',' or 'x'; '{parts[i]}' in '{text}' is not.");
             }
         }

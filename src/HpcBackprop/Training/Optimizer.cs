@@ -51,7 +51,8 @@ public abstract class Optimizer<T>
     /// <param name="objective">The function to minimize; mini-batch optimizers need an <see cref="IStochasticObjective{T}"/>.</param>
     /// <param name="parameters">The starting point on entry; on return, the best point found for the line-search optimizers
     /// (L-BFGS, conjugate gradient) and the last iterate for the mini-batch ones (momentum SGD, Adam), whose
-    /// <see cref="OptimizationResult.Cost"/> is then the last mini-batch's cost, not J at that point; <see cref="IObjective{T}.Dimension"/> elements.</param>
+    /// <see cref="OptimizationResult.Cost"/> is then the last epoch's mean of its batch costs (each taken before that
+    /// batch's step), not J at that point; <see cref="IObjective{T}.Dimension"/> elements.</param>
     /// <param name="cancellationToken">Checked once per iteration; cancelling returns normally with <see cref="StopReason.Cancelled"/>.</param>
     /// <returns>Iterations, evaluations, the final cost and why the optimizer stopped.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="objective"/> is null.</exception>

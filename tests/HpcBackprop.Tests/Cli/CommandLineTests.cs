@@ -34,7 +34,7 @@ public class CommandLineTests
     [InlineData(new[] { "predict" }, "--model is required")]
     [InlineData(new[] { "train", "--save", "/nonexistent-dir/m.hpcb" }, "the directory does not exist")]
     [InlineData(new[] { "gradcheck", "--header" }, "unknown option '--header'")]
-    [InlineData(new[] { "train", "--layers", "64,-1,10" }, "'64,-1,10' has an empty one (two separators in a row, or a minus sign)")]
+    [InlineData(new[] { "train", "--layers", "64,-1,10" }, "'64,-1,10' has an empty one (two separators in a row, one at an end, or a minus sign)")]
     [InlineData(new[] { "train", "--layers", "64,0,10" }, "Every layer needs at least 1 unit; layer 2 of 3 has 0.\n")]
     public void Usage_errors_exit_2_with_a_message_on_stderr(string[] args, string expected)
     {

@@ -43,19 +43,54 @@ public class WorkspacePoolTests
     }
 
     [Fact]
-    public void Returned_workspaces_past_the_byte_budget_evict_the_oldest_but_the_last_is_kept()
+    public void Past_the_floor_of_kept_workspaces_the_byte_budget_evicts_the_oldest()
     {
-        // A 4200-4200-2 float workspace holds 70 MB of Delta: over the 64 MiB budget alone.
-        var big = new NetworkLayout(4200, 4200, 2);
-        var small = new NetworkLayout(3, 2);
-        Workspace<float> smallWorkspace = WorkspacePool<Workspace<float>>.Rent(small);
-        WorkspacePool<Workspace<float>>.Return(smallWorkspace);
-        Assert.True(new Workspace<float>(big).Bytes > WorkspacePool<Workspace<float>>.MaxBytes);
+        Drain();
 
-        Workspace<float> bigWorkspace = WorkspacePool<Workspace<float>>.Rent(big);
-        WorkspacePool<Workspace<float>>.Return(bigWorkspace);
-        Assert.Equal(1, WorkspacePool<Workspace<float>>.Count);                         // the small one was evicted
-        Assert.Same(bigWorkspace, WorkspacePool<Workspace<float>>.Rent(big));           // the last one is kept
-        Assert.NotSame(smallWorkspace, WorkspacePool<Workspace<float>>.Rent(small));    // and the evicted one is gone
+        // Below MinCount every workspace is kept, however large: four of 20 MB (80 MB, over the budget) stay, one per
+        // concurrent caller of a large layout.
+        var large = new NetworkLayout(2250, 2250, 2);
+        Workspace<float>[] held = [.. Enumerable.Range(0, 4).Select(_ => new Workspace<float>(large))];
+        Assert.True(4 * held[0].Bytes > WorkspacePool<Workspace<float>>.MaxBytes);
+        foreach (Workspace<float> w in held)
+        {
+            WorkspacePool<Workspace<float>>.Return(w);
+        }
+
+        Assert.Equal(4, WorkspacePool<Workspace<float>>.Count);
+        Drain();
+
+        // At MinCount and over the budget, a returned workspace evicts the oldest (and is kept itself).
+        int floor = WorkspacePool<Workspace<float>>.MinCount;
+        Workspace<float>[] small = [.. Enumerable.Range(0, floor).Select(i => new Workspace<float>(new NetworkLayout(3, 2 + i)))];
+        foreach (Workspace<float> w in small)
+        {
+            WorkspacePool<Workspace<float>>.Return(w);
+        }
+
+        var big = new Workspace<float>(new NetworkLayout(4200, 4200, 2)); // 70 MB: over the budget alone
+        Assert.True(big.Bytes > WorkspacePool<Workspace<float>>.MaxBytes);
+        WorkspacePool<Workspace<float>>.Return(big);
+        Assert.Equal(floor, WorkspacePool<Workspace<float>>.Count);
+        Assert.Same(big, WorkspacePool<Workspace<float>>.Rent(big.Layout));
+        Assert.NotSame(small[0], WorkspacePool<Workspace<float>>.Rent(small[0].Layout)); // the oldest was evicted
+        Assert.Same(small[1], WorkspacePool<Workspace<float>>.Rent(small[1].Layout));
+        Drain();
+    }
+
+    // Empties the float pool (other tests' workspaces included: this class runs in the non-parallel collection).
+    private static void Drain()
+    {
+        int count = WorkspacePool<Workspace<float>>.MaxCount;
+        for (int i = 0; i < count; i++)
+        {
+            WorkspacePool<Workspace<float>>.Return(new Workspace<float>(new NetworkLayout(1, 1)));
+        }
+
+        var tiny = new NetworkLayout(1, 1);
+        while (WorkspacePool<Workspace<float>>.Count > 0)
+        {
+            WorkspacePool<Workspace<float>>.Rent(tiny);
+        }
     }
 }
