@@ -91,7 +91,7 @@ internal sealed class CsvTable
     /// <summary>How the first line was to be taken (--header, --no-header or detected).</summary>
     public HeaderRule Rule { get; private init; }
 
-    /// <summary>True when some feature was read with a decimal comma (a semicolon-separated file, "3,14").</summary>
+    /// <summary>True when some feature was read with a decimal comma (a file separated by semicolons or tabs, "3,14").</summary>
     public bool DecimalComma { get; private init; }
 
     /// <summary>The header line's cells, or null when the file has none.</summary>
@@ -317,7 +317,7 @@ internal sealed class CsvTable
                     // The label column is asked for the columns after the index only when the rest has a header's shape:
                     // the caller's choice may depend on the count (predict's does), and a data line keeps every column.
                     bool indexed = headerRule != HeaderRule.None && columns >= 3 && first[0].Length == 0
-                        && (headerRule == HeaderRule.First || HeaderShaped(first[1..], commaDecimals: delimiter == ';'));
+                        && (headerRule == HeaderRule.First || HeaderShaped(first[1..], commaDecimals: delimiter != ','));
                     string[] named = indexed ? first[1..] : first;
                     LabelColumn? choice = labelFor(named.Length);
                     if (headerRule == HeaderRule.None && choice?.Name is { } name)
@@ -327,7 +327,7 @@ internal sealed class CsvTable
 
                     int label = Resolve(choice, named, source, named.Length);
                     if (headerRule == HeaderRule.First || choice?.Name is not null
-                        || (headerRule == HeaderRule.Detect && LooksLikeHeader(named, label, commaDecimals: delimiter == ';')))
+                        || (headerRule == HeaderRule.Detect && LooksLikeHeader(named, label, commaDecimals: delimiter != ',')))
                     {
                         skip = indexed ? 1 : 0;
                         labelColumn = label < 0 ? -1 : label + skip;
@@ -357,7 +357,7 @@ internal sealed class CsvTable
                         continue;
                     }
 
-                    // A semicolon-separated file may be the spreadsheet export of a locale whose decimal separator is the
+                    // A file not separated by commas may be the spreadsheet export of a locale whose decimal separator is the
                     // comma ("3,14", "1.234,5"). One convention per file, set by its first number with a separator:
                     // read cell by cell, "1,028" (a thousand and 28 in a file of decimal points) would silently be 1.028.
                     double value;
@@ -369,7 +369,7 @@ internal sealed class CsvTable
                     else
                     {
                         parsed = double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
-                        if (!decimalPoint && delimiter == ';' && cell.ContainsAny(',', '.'))
+                        if (!decimalPoint && delimiter != ',' && cell.ContainsAny(',', '.'))
                         {
                             decimalComma = !parsed && cell.Contains(',')
                                 && double.TryParse(cell, NumberStyles.Float | NumberStyles.AllowThousands, CommaFormat, out value);
@@ -617,14 +617,19 @@ internal sealed class CsvTable
             }
         }
 
-        // Semicolons between numbers with decimal commas ("0,471;0,302;setosa"): the commas are inside the numbers,
-        // however many there are.
-        // A header's names may hold commas ("Länge, cm;Breite, cm;Art"): then the next line's numbers decide, when it has
-        // as many semicolons.
-        if (Delimiters[best] == ',' && counts[1] > 0
-            && (CommasAreDecimal(trimmed) || (next.Trim().Count(';') == trimmed.Count(';') && CommasAreDecimal(next.Trim()))))
+        // Semicolons or tabs between numbers with decimal commas ("0,471;0,302;setosa"): the commas are inside the
+        // numbers, however many there are. A header's names may hold commas ("Länge, cm;Breite, cm;Art"): then the next
+        // line's numbers decide, when it has as many of that delimiter.
+        if (Delimiters[best] == ',')
         {
-            return ';';
+            foreach (char other in (ReadOnlySpan<char>)[';', '\t'])
+            {
+                if (trimmed.Contains(other)
+                    && (CommasAreDecimal(trimmed, other) || (next.Trim().Count(other) == trimmed.Count(other) && CommasAreDecimal(next.Trim(), other))))
+                {
+                    return other;
+                }
+            }
         }
 
         // Whitespace when no delimiter separates cells, or when tabs do but one of their cells is several numbers
@@ -634,12 +639,12 @@ internal sealed class CsvTable
         return whitespace ? Whitespace : Delimiters[best];
     }
 
-    // Whether the semicolon-separated cells of the line that hold a comma are mostly numbers with a decimal comma (a
+    // Whether the cells of the line (split at the delimiter) that hold a comma are mostly numbers with a decimal comma (a
     // label or name may hold one too: "0,5;0,3;Smith, J").
-    private static bool CommasAreDecimal(ReadOnlySpan<char> line)
+    private static bool CommasAreDecimal(ReadOnlySpan<char> line, char delimiter)
     {
         int numbers = 0, others = 0;
-        foreach (Range cell in line.Split(';'))
+        foreach (Range cell in line.Split(delimiter))
         {
             ReadOnlySpan<char> text = line[cell].Trim();
             if (text.Contains(','))

@@ -241,6 +241,13 @@ public sealed class ExportedFileTests : IDisposable
         Assert.True(code == 0, error);
         Assert.Contains("delimiter ';'; decimal comma", output, StringComparison.Ordinal);
 
+        // Tabs between numbers with decimal commas.
+        string tabs = _temp.Write("tabs.tsv", "0,5\t0,3\ta\n0,1\t0,2\tb\n0,5\t0,3\ta\n");
+        (code, output, error) = CliRunner.Run("train", "--data", tabs, "--iterations", "2", "--test-fraction", "0");
+        Assert.True(code == 0, error);
+        Assert.Contains("3 examples, 2 features, 2 classes", output, StringComparison.Ordinal);
+        Assert.Contains("delimiter '\\t'; decimal comma", output, StringComparison.Ordinal);
+
         // Commas between cells and a semicolon inside a label keep the comma.
         string plain = _temp.Write("plain.csv", "1,2,a;b\n3,4,c\n1,2,a;b\n3,4,c\n");
         (code, output, error) = CliRunner.Run("train", "--data", plain, "--iterations", "2", "--test-fraction", "0");
