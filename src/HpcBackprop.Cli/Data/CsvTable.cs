@@ -43,6 +43,14 @@ internal sealed class CsvTable
 
     private static readonly NumberFormatInfo CommaFormat = new() { NumberDecimalSeparator = ",", NumberGroupSeparator = "." };
 
+    /// <summary>A number as written in the invariant culture ("3.14", "1e-3").</summary>
+    private static bool TryNumber(ReadOnlySpan<char> text, out double value)
+        => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+
+    /// <summary>A number written with a decimal comma and optional thousands points ("3,14", "1.234,5").</summary>
+    private static bool TryCommaNumber(ReadOnlySpan<char> text, out double value)
+        => double.TryParse(text, NumberStyles.Float | NumberStyles.AllowThousands, CommaFormat, out value);
+
     private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: true, throwOnInvalidBytes: true); // the identifier: a BOM is skipped as its preamble
 
     // The delimiter of a file whose first line has none of those but cells apart by spaces: runs of spaces and tabs.
@@ -364,15 +372,15 @@ internal sealed class CsvTable
                     bool parsed;
                     if (decimalComma)
                     {
-                        parsed = double.TryParse(cell, NumberStyles.Float | NumberStyles.AllowThousands, CommaFormat, out value);
+                        parsed = TryCommaNumber(cell, out value);
                     }
                     else
                     {
-                        parsed = double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+                        parsed = TryNumber(cell, out value);
                         if (!decimalPoint && delimiter != ',' && cell.ContainsAny(',', '.'))
                         {
                             decimalComma = !parsed && cell.Contains(',')
-                                && double.TryParse(cell, NumberStyles.Float | NumberStyles.AllowThousands, CommaFormat, out value);
+                                && TryCommaNumber(cell, out value);
                             decimalPoint = !decimalComma;
                             parsed |= decimalComma;
                         }
@@ -485,7 +493,7 @@ internal sealed class CsvTable
         }
 
         bool labelIsName = labelColumn >= 0
-            && !double.TryParse(first[labelColumn], NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+            && !TryNumber(first[labelColumn], out _);
         if (labelIsName && (first[labelColumn].Length == 0 || MissingMarks.Contains(first[labelColumn])))
         {
             return false;
@@ -528,8 +536,8 @@ internal sealed class CsvTable
 
             any = true;
             string cell = first[c];
-            if (cell.Length == 0 || MissingMarks.Contains(cell) || double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
-                || (commaDecimals && double.TryParse(cell, NumberStyles.Float | NumberStyles.AllowThousands, CommaFormat, out _)))
+            if (cell.Length == 0 || MissingMarks.Contains(cell) || TryNumber(cell, out _)
+                || (commaDecimals && TryCommaNumber(cell, out _)))
             {
                 return false;
             }
@@ -649,7 +657,7 @@ internal sealed class CsvTable
             ReadOnlySpan<char> text = line[cell].Trim();
             if (text.Contains(','))
             {
-                if (double.TryParse(text, NumberStyles.Float | NumberStyles.AllowThousands, CommaFormat, out _))
+                if (TryCommaNumber(text, out _))
                 {
                     numbers++;
                 }
@@ -677,7 +685,7 @@ internal sealed class CsvTable
                 if (!t.IsEmpty)
                 {
                     numbers++;
-                    allNumbers &= double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+                    allNumbers &= TryNumber(t, out _);
                 }
             }
 

@@ -30,7 +30,7 @@ internal static class GzipMembers
         while (position < all.Length)
         {
             // Some writers pad the last member with zeros (gzip itself ignores them).
-            if (member > 0 && all.AsSpan(position).IndexOfAnyExcept((byte)0) < 0)
+            if (member > 0 && AllZero(all.AsSpan(position)))
             {
                 break;
             }
@@ -85,7 +85,7 @@ internal static class GzipMembers
 
             int end = from + at + TrailerBytes;
             ReadOnlySpan<byte> rest = all.AsSpan(end);
-            if (rest.IsEmpty || rest.IndexOfAnyExcept((byte)0) < 0 || (rest.Length >= 3 && rest[0] == 0x1F && rest[1] == 0x8B && rest[2] == 8))
+            if (AllZero(rest) || (rest.Length >= 3 && rest[0] == 0x1F && rest[1] == 0x8B && rest[2] == 8))
             {
                 return end;
             }
@@ -93,6 +93,9 @@ internal static class GzipMembers
             from += at + 1;
         }
     }
+
+    // Zero padding after the last member (empty counts): gzip itself ignores it.
+    private static bool AllZero(ReadOnlySpan<byte> bytes) => bytes.IndexOfAnyExcept((byte)0) < 0;
 
     // The offset of the deflate data after the member header at `start` (RFC 1952, section 2.3).
     private static int HeaderEnd(byte[] all, int start, string source, int member)
