@@ -92,10 +92,25 @@ public abstract class GemmTests<T>
         Assert.True(failure is null, failure);
     }
 
-    [Fact]
-    public void Sigmoid_epilogue_equals_the_sigmoid_of_the_product()
+    /// <summary>
+    /// Column counts whose last sliver ends the rows of C in each way the epilogue handles: 2 NR + 3 (a remainder
+    /// shorter than a vector, element by element at 256 and 512 bits), NR + w + 3 (a whole vector and a remainder
+    /// done as an overlapping vector) and NR + w (whole vectors), w being the active width's vector.
+    /// </summary>
+    public static TheoryData<int> EpilogueColumns() => new(EpilogueColumnCounts());
+
+    private static int[] EpilogueColumnCounts()
     {
-        var g = GemmCase<T>.Create(new Random(11), 37, (2 * GemmBlocking.ForActiveWidth<T>().NR) + 3, 29, false, true, T.Zero, useBias: true);
+        GemmBlocking b = GemmBlocking.ForActiveWidth<T>();
+        int w = b.NR / GemmMicroKernel.VectorsPerRow;
+        return [(2 * b.NR) + 3, b.NR + w + 3, b.NR + w];
+    }
+
+    [Theory]
+    [MemberData(nameof(EpilogueColumns))]
+    public void Sigmoid_epilogue_equals_the_sigmoid_of_the_product(int n)
+    {
+        var g = GemmCase<T>.Create(new Random(11 + n), 37, n, 29, false, true, T.Zero, useBias: true);
         T[] c = (T[])g.C0.Clone();
         bool finite = true;
         GemmKernel.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, c, g.Ldc, new SigmoidEpilogue<T>(ref finite));
@@ -138,11 +153,12 @@ public abstract class GemmTests<T>
         Assert.False(finite);
     }
 
-    [Fact]
-    public void Sigmoid_gradient_epilogue_equals_e_a_one_minus_a()
+    [Theory]
+    [MemberData(nameof(EpilogueColumns))]
+    public void Sigmoid_gradient_epilogue_equals_e_a_one_minus_a(int n)
     {
-        var rng = new Random(12);
-        var g = GemmCase<T>.Create(rng, 41, (2 * GemmBlocking.ForActiveWidth<T>().NR) + 5, 19, false, false, T.Zero, useBias: false);
+        var rng = new Random(12 + n);
+        var g = GemmCase<T>.Create(rng, 41, n + 2, 19, false, false, T.Zero, useBias: false);
         int lda = g.N + 2;
         var a = new T[g.M * lda];
         for (int i = 0; i < a.Length; i++)
@@ -171,13 +187,15 @@ public abstract class GemmTests<T>
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Regularized_gradient_epilogue_equals_inv_m_prior_plus_product_plus_scale_theta(bool withPrior)
+    [InlineData(false, 0)]
+    [InlineData(true, 0)]
+    [InlineData(true, 1)]
+    public void Regularized_gradient_epilogue_equals_inv_m_prior_plus_product_plus_scale_theta(bool withPrior, int columnCase)
     {
         var rng = new Random(withPrior ? 21 : 22);
         GemmBlocking b = GemmBlocking.ForActiveWidth<T>();
-        var g = GemmCase<T>.Create(rng, (2 * b.MR) + 5, (2 * b.NR) + 5, b.KC + 3, true, false, T.Zero, useBias: false);
+        int n = EpilogueColumnCounts()[columnCase] + 2;
+        var g = GemmCase<T>.Create(rng, (2 * b.MR) + 5, n, b.KC + 3, true, false, T.Zero, useBias: false);
         (T[] theta, T[] prior, int ld) = RegularizedOperands(rng, g, withPrior);
         T invM = T.One / T.CreateChecked(7), scale = T.CreateChecked(0.3);
         T[] c = (T[])g.C0.Clone();

@@ -194,9 +194,17 @@ internal static class GemmDriver
     }
 
     /// <summary>
-    /// C tile (mr x nr) = f(C tile): whole vectors where they fit in the row, then one element at a
-    /// time, so the epilogue never reads or writes past C's edge.
+    /// C tile (mr x nr) = f(C tile): whole vectors, and a row's remainder as the vector that ends at the
+    /// row's last column, so the epilogue never reads or writes past C's edge; rows shorter than a vector
+    /// one element at a time.
     /// </summary>
+    /// <remarks>
+    /// The remainder's vector overlaps the last whole one. It is computed from C's sums before the loop stores
+    /// anything and stored after it, as TensorPrimitives does for its remainders: every lane of an epilogue
+    /// depends on its own sum and position alone, so the lanes stored twice get the same value both times.
+    /// At 512 bits a 25-wide tile (the 400-25-10 hidden layer) otherwise sent 9 of its 25 columns through the
+    /// scalar exp one at a time.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static void ApplyEpilogue<TOps, TVec, T, TEpilogue>(ref T c, int ldc, int mr, int nr, int row, int column, scoped in TEpilogue epilogue)
         where TOps : IVectorOps<TVec, T>
@@ -217,16 +225,29 @@ internal static class GemmDriver
         {
             ref T r = ref Unsafe.Add(ref c, (nint)i * ldc);
             int j = 0;
+            if (nr < w)
+            {
+                for (; j < nr; j++)
+                {
+                    ref T x = ref Unsafe.Add(ref r, j);
+                    x = local.Apply<OpsScalar<T>, T>(x, row + i, column + j);
+                }
+
+                continue;
+            }
+
+            int lastStart = nr - w;
+            ref T lastRef = ref Unsafe.Add(ref r, lastStart);
+            TVec last = nr % w != 0 ? local.Apply<TOps, TVec>(TOps.Load(in lastRef), row + i, column + lastStart) : default;
             for (; j <= nr - w; j += w)
             {
                 ref T x = ref Unsafe.Add(ref r, j);
                 TOps.Store(local.Apply<TOps, TVec>(TOps.Load(in x), row + i, column + j), ref x);
             }
 
-            for (; j < nr; j++)
+            if (nr % w != 0)
             {
-                ref T x = ref Unsafe.Add(ref r, j);
-                x = local.Apply<OpsScalar<T>, T>(x, row + i, column + j);
+                TOps.Store(last, ref lastRef);
             }
         }
     }

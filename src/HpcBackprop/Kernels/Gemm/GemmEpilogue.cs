@@ -6,9 +6,10 @@ namespace HpcBackprop.Kernels.Gemm;
 /// <summary>
 /// A function applied to C as the GEMM writes its final value, so a following elementwise pass over
 /// memory is saved: after a tile's last k block is stored, the driver applies it to each element of
-/// the tile once, while the tile is in L1, a vector at a time where a whole vector fits in the tile's
-/// row and one element at a time (<typeparamref name="T"/> itself, through <see cref="OpsScalar{T}"/>)
-/// for the rest, so it never reads or writes past C's edge.
+/// the tile once, while the tile is in L1, a vector at a time (a row's remainder as a vector overlapping
+/// the last whole one, so each lane must depend on its own sum and position alone), and one element at a
+/// time (<typeparamref name="T"/> itself, through <see cref="OpsScalar{T}"/>) in rows shorter than a
+/// vector, so it never reads or writes past C's edge.
 /// </summary>
 /// <remarks>
 /// The driver applies a copy of the epilogue to each tile (so the JIT can keep its fields in registers):
