@@ -13,9 +13,10 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>
-    /// The default row block: large enough that each packed Theta is reused over many rows (the GEMM's
-    /// B panel is packed once per block), small enough that a 1024-wide layer's block of activations
-    /// (1 MiB in float) stays within reach of L3.
+    /// The default row block: large enough that each Theta sliver the kernel holds in L1 is reused over
+    /// many rows, small enough that a 1024-wide layer's block of activations (1 MiB in float) stays within
+    /// reach of L3. (When m spans several blocks, the forward products' Theta' is packed once per call,
+    /// <see cref="PackThetas"/>.)
     /// </summary>
     public const int DefaultRowBlock = 256;
 
@@ -25,6 +26,9 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
     private T[] _partials = [];         // the row-block-parallel mode: one Delta per row block
     private double[] _blockCosts = [];  // and one cost sum per chunk
     private bool[] _blockFinite = [];
+    private T[] _packedThetas = [];     // every Theta(l)[:,1:]' packed for the forward products, when m spans several row blocks
+    private readonly int[] _packedThetaOffsets;
+    private readonly int[] _packedThetaExtents;
 
     /// <param name="layout">The network.</param>
     /// <param name="rowBlock">Examples per pass of the three products, at least 1.</param>
@@ -43,6 +47,8 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
 
         _biases = new T[_biasOffsets[^1]];
         _delta = new T[layout.ParameterCount];
+        _packedThetaOffsets = new int[layout.ThetaCount + 1];
+        _packedThetaExtents = new int[layout.ThetaCount];
         Gemm = new ParallelGemm<T>();
         RowBlocks = new RowBlockWork<T>(this);
     }
@@ -52,8 +58,8 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
     public static BatchedWorkspace<T> Create(NetworkLayout layout) => new(layout);
 
     /// <summary>The bytes of the buffers held (the row-block-parallel partial Deltas included, once grown), for the pool's budget.</summary>
-    public long Bytes => (((long)_biases.Length + _delta.Length + _partials.Length) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>())
-        + Buffers.Bytes;
+    public long Bytes => (((long)_biases.Length + _delta.Length + _partials.Length + _packedThetas.Length) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>())
+        + Buffers.Bytes + Gemm.Bytes;
 
     /// <summary>How many examples one pass of the products serves.</summary>
     public int RowBlock { get; }
@@ -71,6 +77,45 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
 
     /// <summary>The reusable work item of the row-block-parallel mode.</summary>
     public RowBlockWork<T> RowBlocks { get; }
+
+    /// <summary>
+    /// Packs every Theta(l)[:,1:]' (the forward products' op(B)) once for a call whose examples span several row
+    /// blocks, so each block's forward product reads it packed instead of packing it again (<see cref="ForwardTheta"/>).
+    /// The buffer grows on demand and is reused.
+    /// </summary>
+    public void PackThetas(ReadOnlySpan<T> parameters)   // ParameterCount
+    {
+        NetworkLayout layout = Layout;
+        int align = 64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        for (int l = 0; l < layout.ThetaCount; l++)
+        {
+            int length = Kernels.Gemm.Gemm.PackedLength<T>(layout.LayerSize(l + 1), layout.LayerSize(l), asA: false);
+            _packedThetaOffsets[l + 1] = checked(_packedThetaOffsets[l] + ((length + align - 1) / align * align));
+        }
+
+        Span<T> buffer = Kernels.Gemm.GemmBuffers<T>.Aligned(ref _packedThetas, _packedThetaOffsets[^1]);
+        for (int l = 0; l < layout.ThetaCount; l++)
+        {
+            Kernels.Gemm.GemmOperand<T> thetaT = ForwardTheta(parameters, l);
+            Kernels.Gemm.GemmOperand<T> packed = Kernels.Gemm.Gemm.Pack(in thetaT, asA: false, buffer[_packedThetaOffsets[l].._packedThetaOffsets[l + 1]]);
+            _packedThetaExtents[l] = packed.PackedExtent;
+        }
+    }
+
+    /// <summary>
+    /// op(B) of layer <paramref name="index"/>'s forward product, Theta(index)[:,1:]' (s(l) x s(l+1), read in place),
+    /// with the packed form <see cref="PackThetas"/> wrote when <paramref name="packed"/> (it must have run this call).
+    /// </summary>
+    public Kernels.Gemm.GemmOperand<T> ForwardTheta(ReadOnlySpan<T> parameters, int index, bool packed = false)
+    {
+        NetworkLayout layout = Layout;
+        int s = layout.LayerSize(index), next = layout.LayerSize(index + 1);
+        var thetaT = new Kernels.Gemm.GemmOperand<T>(
+            parameters.Slice(layout.ThetaOffset(index), layout.ThetaLength(index))[1..], s, next, s + 1, transposed: true);
+        return packed
+            ? thetaT.WithPacked(Kernels.Gemm.GemmBuffers<T>.Aligned(ref _packedThetas, _packedThetaOffsets[^1])[_packedThetaOffsets[index].._packedThetaOffsets[index + 1]], _packedThetaExtents[index], 0)
+            : thetaT;
+    }
 
     /// <summary>One Delta per row block, <paramref name="blocks"/> x ParameterCount (grown on demand, reused).</summary>
     public Span<T> Partials(int blocks) => Grown(ref _partials, blocks * Layout.ParameterCount);

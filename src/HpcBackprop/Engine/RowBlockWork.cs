@@ -25,9 +25,10 @@ internal sealed unsafe class RowBlockWork<T>(BatchedWorkspace<T> ws) : IParallel
     private int _m;
     private int _chunks;
     private bool _wantGradient;
+    private bool _packedThetas;
 
     /// <summary>Runs the <paramref name="chunks"/> chunks on up to <paramref name="dop"/> threads of <paramref name="team"/>.</summary>
-    public void Run(WorkerTeam? team, int dop, ReadOnlySpan<T> parameters, ReadOnlySpan<T> features, Supervision<T> y, int chunks, bool wantGradient)
+    public void Run(WorkerTeam? team, int dop, ReadOnlySpan<T> parameters, ReadOnlySpan<T> features, Supervision<T> y, int chunks, bool wantGradient, bool packedThetas)
     {
         // Sized here, on the calling thread, before any worker writes into them.
         ws.Partials(wantGradient ? chunks : 0);
@@ -45,6 +46,7 @@ internal sealed unsafe class RowBlockWork<T>(BatchedWorkspace<T> ws) : IParallel
             _m = y.Count;
             _chunks = chunks;
             _wantGradient = wantGradient;
+            _packedThetas = packedThetas;
             try
             {
                 if (team is null || dop <= 1)
@@ -89,7 +91,7 @@ internal sealed unsafe class RowBlockWork<T>(BatchedWorkspace<T> ws) : IParallel
         {
             int start = b * rowBlock, count = Math.Min(rowBlock, _m - start);
             finite &= BatchedEngine.Block(ws, buffers, gemm: null, team: null, dop: 1, parameters, features, y, start, count,
-                delta, b == first ? T.Zero : T.One, out T blockCost);
+                delta, b == first ? T.Zero : T.One, _packedThetas, out T blockCost);
             cost += double.CreateTruncating(blockCost);
         }
 

@@ -96,11 +96,57 @@ internal static class Gemm
         }
     }
 
+    /// <summary>The packing <see cref="Compute{T, TEpilogue}"/> chooses for op(A) op(B) at the active width.</summary>
+    public static GemmPathChoice PathFor<T>(scoped in GemmOperand<T> a, scoped in GemmOperand<T> b)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Choose<T>(a.Rows, b.Columns, in a, in b, SimdPath.Active switch
+        {
+            SimdWidth.Vector512 => Vector512<T>.Count,
+            SimdWidth.Vector256 => Vector256<T>.Count,
+            SimdWidth.Vector128 => Vector128<T>.Count,
+            _ => 1,
+        }, null);
+
     private static GemmPathChoice Choose<T>(int m, int n, scoped in GemmOperand<T> a, scoped in GemmOperand<T> b, int width, GemmPathChoice? forced)
-        // A transposed op(B) cannot be read in place: the kernel loads its rows as vectors.
-        => forced is { } f
+    {
+        // A transposed op(B) cannot be read in place: the kernel loads its rows as vectors. An operand packed
+        // beforehand is read packed: it costs nothing more here, and its slivers are contiguous.
+        GemmPathChoice path = forced is { } f
             ? f with { PackB = f.PackB || b.Transposed }
             : GemmPathChoice.For(m, n, b.Transposed, GemmMicroKernel.Rows, GemmMicroKernel.VectorsPerRow * width, (long)a.ColumnStride * Unsafe.SizeOf<T>(), (long)b.RowStride * Unsafe.SizeOf<T>());
+        return path with { PackA = path.PackA || !a.Packed.IsEmpty, PackB = path.PackB || !b.Packed.IsEmpty };
+    }
+
+    /// <summary>
+    /// Elements <see cref="Pack{T}"/> writes for op(X) of <paramref name="count"/> rows (op(A)) or columns (op(B)) and
+    /// inner dimension <paramref name="k"/>, at the active width's blocking.
+    /// </summary>
+    public static int PackedLength<T>(int count, int k, bool asA)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        GemmBlocking blocking = GemmBlocking.ForActiveWidth<T>();
+        int unit = asA ? blocking.MR : blocking.NR;
+        return checked((count + unit - 1) / unit * unit * k);
+    }
+
+    /// <summary>
+    /// op(X) packed whole into <paramref name="packed"/> (at least <see cref="PackedLength{T}"/> elements) and
+    /// attached to it (<see cref="GemmOperand{T}.WithPacked"/>): products that use one operand many times (a
+    /// Theta' over many row blocks, a D' over many column blocks) pack it once instead of once per product.
+    /// </summary>
+    public static GemmOperand<T> Pack<T>(scoped in GemmOperand<T> x, bool asA, Span<T> packed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int extent = SimdPath.Active switch
+        {
+            SimdWidth.Vector512 => GemmPacking.PackWhole<Ops512<T>, Vector512<T>, T>(in x, asA, GemmBlocking.ForActiveWidth<T>(), packed),
+            SimdWidth.Vector256 => GemmPacking.PackWhole<Ops256<T>, Vector256<T>, T>(in x, asA, GemmBlocking.ForActiveWidth<T>(), packed),
+            SimdWidth.Vector128 => GemmPacking.PackWhole<Ops128<T>, Vector128<T>, T>(in x, asA, GemmBlocking.ForActiveWidth<T>(), packed),
+            _ => GemmPacking.PackWhole<OpsScalar<T>, T, T>(in x, asA, GemmBlocking.ForActiveWidth<T>(), packed),
+        };
+        int length = PackedLength<T>(asA ? x.Rows : x.Columns, asA ? x.Columns : x.Rows, asA);
+        return x.WithPacked(packed[..length], extent, 0);
+    }
 
     private static void Scale<T>(Span<T> c, int m, int n, int ldc, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -37,7 +37,11 @@ internal sealed class GemmBuffers<T>
 
     public Span<T> Tile(int length) => Aligned(ref _tile, length);
 
-    private static unsafe Span<T> Aligned(ref T[] array, int length)
+    /// <summary>
+    /// The first <paramref name="length"/> elements from the first 64-byte boundary of <paramref name="array"/>,
+    /// which is replaced by a larger pinned array when it is too short (so a warm caller allocates nothing).
+    /// </summary>
+    internal static unsafe Span<T> Aligned(ref T[] array, int length)
     {
         int padding = Alignment / sizeof(T);
         if (array.Length < length + padding)

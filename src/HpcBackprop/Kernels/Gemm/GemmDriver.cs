@@ -54,8 +54,12 @@ internal static class GemmDriver
 
         GemmBuffers<T> buffers = GemmBuffers<T>.ForCurrentThread;
         int kcMax = Math.Min(blocking.KC, k);
-        Span<T> packedA = path.PackA ? buffers.PackedA(RoundUp(Math.Min(blocking.MC, m), mr) * kcMax) : default;
-        Span<T> packedB = path.PackB ? buffers.PackedB(RoundUp(Math.Min(blocking.NC, n), nr) * kcMax) : default;
+
+        // An operand packed beforehand (GemmOperand.WithPacked) is read where it lies; the others are packed here.
+        bool prepackedA = path.PackA && !a.Packed.IsEmpty, prepackedB = path.PackB && !b.Packed.IsEmpty;
+        Span<T> ownA = path.PackA && !prepackedA ? buffers.PackedA(RoundUp(Math.Min(blocking.MC, m), mr) * kcMax) : default;
+        Span<T> ownB = path.PackB && !prepackedB ? buffers.PackedB(RoundUp(Math.Min(blocking.NC, n), nr) * kcMax) : default;
+        ReadOnlySpan<T> packedA = ownA, packedB = ownB;
         Span<T> edgeB = path.PackB ? default : buffers.EdgeB(nr * kcMax);
         Span<T> tile = buffers.Tile(mr * nr);
         ref T c0 = ref MemoryMarshal.GetReference(c);
@@ -69,9 +73,13 @@ internal static class GemmDriver
                 int kc = Math.Min(blocking.KC, k - pc);
                 TileStore store = pc == 0 ? firstStore : TileStore.Accumulate;
                 bool last = pc + kc == k;
-                if (path.PackB)
+                if (prepackedB)
                 {
-                    GemmPacking.PackB<TOps, TVec, T>(in b, pc, kc, jc, nc, nr, packedB);
+                    packedB = b.Packed.Slice((pc * b.PackedExtent) + ((b.PackedOffset + jc) * kc));
+                }
+                else if (path.PackB)
+                {
+                    GemmPacking.PackB<TOps, TVec, T>(in b, pc, kc, jc, nc, nr, ownB);
                 }
                 else if (nc % nr != 0)
                 {
@@ -83,9 +91,13 @@ internal static class GemmDriver
                 for (int ic = 0; ic < m; ic += blocking.MC)
                 {
                     int mc = Math.Min(blocking.MC, m - ic);
-                    if (path.PackA)
+                    if (prepackedA)
                     {
-                        GemmPacking.PackA<TOps, TVec, T>(in a, ic, mc, pc, kc, mr, packedA);
+                        packedA = a.Packed.Slice((pc * a.PackedExtent) + ((a.PackedOffset + ic) * kc));
+                    }
+                    else if (path.PackA)
+                    {
+                        GemmPacking.PackA<TOps, TVec, T>(in a, ic, mc, pc, kc, mr, ownA);
                     }
 
                     // Tiles column sliver by column sliver (each B sliver stays in L1 while the A block streams

@@ -42,7 +42,39 @@ internal readonly ref struct GemmOperand<T>
         Transposed = transposed;
     }
 
+    /// <summary>
+    /// op(X) with its packed form attached: the whole operand as <see cref="GemmPacking.PackWhole"/> laid it out,
+    /// of which this operand starts at row (op(A)) or column (op(B)) <paramref name="offset"/>, a multiple of MR
+    /// or NR. The driver then reads the packed slivers instead of packing its own: the same values, so the same bits.
+    /// </summary>
+    /// <param name="packed">The packed whole: k block by k block, each <paramref name="extent"/> x kc elements.</param>
+    /// <param name="extent">The whole's rows (op(A)) or columns (op(B)) rounded up to MR or NR.</param>
+    /// <param name="offset">This operand's first row or column within the whole.</param>
+    public GemmOperand<T> WithPacked(ReadOnlySpan<T> packed, int extent, int offset)
+        => new(this, packed, extent, offset);
+
+    private GemmOperand(GemmOperand<T> unpacked, ReadOnlySpan<T> packed, int extent, int offset)
+    {
+        Data = unpacked.Data;
+        Rows = unpacked.Rows;
+        Columns = unpacked.Columns;
+        LeadingDimension = unpacked.LeadingDimension;
+        Transposed = unpacked.Transposed;
+        Packed = packed;
+        PackedExtent = extent;
+        PackedOffset = offset;
+    }
+
     public ReadOnlySpan<T> Data { get; }
+
+    /// <summary>The packed whole this operand is part of (<see cref="WithPacked"/>), or empty.</summary>
+    public ReadOnlySpan<T> Packed { get; }
+
+    /// <summary>Rows (op(A)) or columns (op(B)) of the packed whole, rounded up to a sliver: elements per k step.</summary>
+    public int PackedExtent { get; }
+
+    /// <summary>This operand's first row (op(A)) or column (op(B)) within the packed whole.</summary>
+    public int PackedOffset { get; }
 
     public int Rows { get; }
 

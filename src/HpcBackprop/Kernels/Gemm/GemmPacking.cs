@@ -40,6 +40,38 @@ internal static class GemmPacking
         where T : unmanaged, IFloatingPointIeee754<T>
         => PackSlivers<TOps, TVec, T>(in At(in b, k, column), b.ColumnStride, b.RowStride, nc, kc, nr, packed);
 
+    /// <summary>
+    /// Packs the whole of op(A) (<paramref name="asA"/>) or op(B) for every k block of <paramref name="blocking"/>:
+    /// k block pc (KC steps from pc) starts at packed[pc * extent] and is laid out as <see cref="PackA"/> or
+    /// <see cref="PackB"/> lays out a block of all the rows (columns), extent = rows (columns) rounded up to MR (NR).
+    /// So rows (columns) r .. of k block pc are at packed[pc * extent + r * kc], for r a multiple of MR (NR).
+    /// </summary>
+    /// <returns>The extent.</returns>
+    public static int PackWhole<TOps, TVec, T>(scoped in GemmOperand<T> x, bool asA, GemmBlocking blocking, Span<T> packed)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int unit = asA ? blocking.MR : blocking.NR;
+        int count = asA ? x.Rows : x.Columns, k = asA ? x.Columns : x.Rows;
+        int extent = (count + unit - 1) / unit * unit;
+        for (int pc = 0; pc < k; pc += blocking.KC)
+        {
+            int kc = Math.Min(blocking.KC, k - pc);
+            Span<T> block = packed.Slice(pc * extent, extent * kc);
+            if (asA)
+            {
+                PackA<TOps, TVec, T>(in x, 0, count, pc, kc, unit, block);
+            }
+            else
+            {
+                PackB<TOps, TVec, T>(in x, pc, kc, 0, count, unit, block);
+            }
+        }
+
+        return extent;
+    }
+
     /// <summary>A reference to op(X)(i, j); the operand's constructor checked the extent.</summary>
     public static ref readonly T At<T>(scoped in GemmOperand<T> x, int i, int j)
         => ref Unsafe.Add(ref MemoryMarshal.GetReference(x.Data), (i * x.RowStride) + (j * x.ColumnStride));
