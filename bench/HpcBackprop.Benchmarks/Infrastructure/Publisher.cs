@@ -61,7 +61,8 @@ public static class Publisher
         if (p is not null)
         {
             s.AppendLine($"| CPU | {p.Cpu}, {p.LogicalCores} logical cores, widest accelerated vector {p.VectorBits} bits |");
-            s.AppendLine($"| caches (per core L1d, L2; L3) | {Size(p.CacheBytes[0])}, {Size(p.CacheBytes[1])}; {Size(p.CacheBytes[2])} |");
+            string Cache(int level) => Size(p.CacheBytes[level]) + (p.CacheSources is { } src ? $" ({src[level]})" : "");
+            s.AppendLine($"| caches (per core L1d, L2; L3), and where the size came from | {Cache(0)}, {Cache(1)}; {Cache(2)} |");
         }
 
         s.AppendLine($"| libtorch | {r.LibTorchNote} |");
