@@ -131,9 +131,10 @@ internal static class BatchedEngine
                 int count = Math.Min(ws.RowBlock, m - start);
                 bool lastBlock = start + count == m;
 
-                // J's squared weights are summed in the last block's forward pass, each layer right after its product
-                // has read (packed) that layer's weights, in the order of Regularization.SquaredWeights. (Measured in
-                // the 1024 step, they still come from memory there: Theta(l) is 4 MiB.)
+                // J's squared weights are summed in the last block's forward pass, each layer right after its product,
+                // in the order of Regularization.SquaredWeights. (With one row block the product has just packed that
+                // layer's weights; with several it reads the copy PackThetas made, and the sum reads Theta(l) itself.
+                // Measured in the 1024 step, they come from memory either way: Theta(l) is 4 MiB.)
                 T squares = T.Zero;
                 bool sumSquares = wantGradient && lastBlock && lambda != T.Zero;
 

@@ -57,7 +57,10 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
 
     public static BatchedWorkspace<T> Create(NetworkLayout layout) => new(layout);
 
-    /// <summary>The bytes of the buffers held (the row-block-parallel partial Deltas included, once grown), for the pool's budget.</summary>
+    /// <summary>
+    /// The bytes of the buffers held (the row-block-parallel partial Deltas, the packed Thetas and the split
+    /// products' shared packing included, once grown), for the pool's budget.
+    /// </summary>
     public long Bytes => (((long)_biases.Length + _delta.Length + _partials.Length + _packedThetas.Length) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>())
         + Buffers.Bytes + Gemm.Bytes;
 
@@ -104,7 +107,9 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
 
     /// <summary>
     /// op(B) of layer <paramref name="index"/>'s forward product, Theta(index)[:,1:]' (s(l) x s(l+1), read in place),
-    /// with the packed form <see cref="PackThetas"/> wrote when <paramref name="packed"/> (it must have run this call).
+    /// with the packed form <see cref="PackThetas"/> wrote when <paramref name="packed"/>. The packed form is of the
+    /// parameters PackThetas was given: the engine asks for it only in a call that has just run PackThetas on the
+    /// same parameters (both follow from m &gt; RowBlock).
     /// </summary>
     public Kernels.Gemm.GemmOperand<T> ForwardTheta(ReadOnlySpan<T> parameters, int index, bool packed = false)
     {

@@ -56,7 +56,7 @@ public abstract class GemmTests<T>
         T[] expected = g.Run(GemmPathChoice.Packed);
         var packedA = new T[GemmKernel.PackedLength<T>(g.M, g.K, asA: true) + 3];
         var packedB = new T[GemmKernel.PackedLength<T>(g.N, g.K, asA: false) + 3];
-        Array.Fill(packedA, T.NaN); // the padding is written by the packing, never left as it was
+        Array.Fill(packedA, T.NaN); // an element the kernel reads but the packing never wrote would show as NaN
         Array.Fill(packedB, T.NaN);
         GemmOperand<T> a = GemmKernel.Pack(g.OperandA, asA: true, packedA), bp = GemmKernel.Pack(g.OperandB, asA: false, packedB);
 
@@ -86,6 +86,90 @@ public abstract class GemmTests<T>
 
         bool same = whole.AsSpan().SequenceEqual(expected) && onlyA.AsSpan().SequenceEqual(expected) && quadrants.AsSpan().SequenceEqual(expected);
         return same.Label($"{g}, split at row {r0}, column {c0}");
+    }
+
+    /// <summary>
+    /// Shapes that take every offset the driver adds into a packed copy: more columns than NC (a second column panel),
+    /// more rows than MC (a second row block), more k than KC (a second k block).
+    /// </summary>
+    public static TheoryData<int, int, int> PackedBlockShapes()
+    {
+        GemmBlocking b = GemmBlocking.ForActiveWidth<T>();
+        return new TheoryData<int, int, int>
+        {
+            { b.MR + 1, b.NC + b.NR + 3, b.KC + 3 },
+            { b.MC + b.MR + 1, (2 * b.NR) + 5, b.KC + 3 },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(PackedBlockShapes))]
+    public void Operands_packed_beforehand_across_panel_row_and_k_blocks_give_the_same_bits(int m, int n, int k)
+    {
+        var rng = new Random(m + n + k);
+        GemmBlocking b = GemmBlocking.ForActiveWidth<T>();
+        foreach (bool transA in new[] { false, true })
+        {
+            var g = GemmCase<T>.Create(rng, m, n, k, transA, !transA, T.Zero, useBias: true);
+            T[] expected = g.Run(GemmPathChoice.Packed);
+            var packedA = new T[GemmKernel.PackedLength<T>(m, k, asA: true)];
+            var packedB = new T[GemmKernel.PackedLength<T>(n, k, asA: false)];
+            GemmOperand<T> a = GemmKernel.Pack(g.OperandA, asA: true, packedA), bp = GemmKernel.Pack(g.OperandB, asA: false, packedB);
+
+            // The whole product, then quadrants split after the first sliver: the large quadrant still spans a second
+            // row block (MC) and a second column panel (NC), from an offset into the packed copies.
+            foreach ((int r0, int c0) in new[] { (0, 0), (b.MR, b.NR) })
+            {
+                T[] c = (T[])g.C0.Clone();
+                foreach ((int row, int rows) in new[] { (0, r0), (r0, m - r0) })
+                {
+                    foreach ((int column, int columns) in new[] { (0, c0), (c0, n - c0) })
+                    {
+                        if (rows == 0 || columns == 0)
+                        {
+                            continue;
+                        }
+
+                        var subA = new GemmOperand<T>(g.A.AsSpan(g.TransA ? row : row * g.Lda), rows, k, g.Lda, g.TransA).WithPacked(a.Packed, a.PackedExtent, row);
+                        var subB = new GemmOperand<T>(g.B.AsSpan(g.TransB ? column * g.Ldb : column), k, columns, g.Ldb, g.TransB).WithPacked(bp.Packed, bp.PackedExtent, column);
+                        GemmKernel.Compute(subA, subB, g.Beta, g.Bias.AsSpan(column, columns), c.AsSpan((row * g.Ldc) + column), g.Ldc, default(NoEpilogue<T>));
+                    }
+                }
+
+                Assert.True(c.AsSpan().SequenceEqual(expected), $"{g}: split at row {r0}, column {c0}");
+            }
+        }
+    }
+
+    [Fact]
+    public void A_packed_copy_that_does_not_fit_the_operand_throws()
+    {
+        GemmBlocking b = GemmBlocking.ForActiveWidth<T>();
+        var g = GemmCase<T>.Create(new Random(3), (2 * b.MR) + 1, (2 * b.NR) + 1, b.KC + 1, false, false, T.Zero, useBias: false);
+        var packedB = new T[GemmKernel.PackedLength<T>(g.N, g.K, asA: false)];
+        GemmOperand<T> bp = GemmKernel.Pack(g.OperandB, asA: false, packedB);
+        T[] c = (T[])g.C0.Clone();
+        var offByOne = g.OperandB.WithPacked(bp.Packed, bp.PackedExtent, 1);                   // not a sliver boundary
+        var tooShort = g.OperandB.WithPacked(bp.Packed[..^1], bp.PackedExtent, 0);             // one element short
+        var pastTheEnd = g.OperandB.WithPacked(bp.Packed, bp.PackedExtent, b.NR);              // columns beyond the extent
+        Assert.Equal("b", ThrownParameter(g.OperandA, offByOne, c, g.Ldc));
+        Assert.Equal("b", ThrownParameter(g.OperandA, tooShort, c, g.Ldc));
+        Assert.Equal("b", ThrownParameter(g.OperandA, pastTheEnd, c, g.Ldc));
+        Assert.True(c.AsSpan().SequenceEqual(g.C0), "C was written");
+
+        // GemmOperand is a ref struct: no lambda for Assert.Throws.
+        static string? ThrownParameter(scoped in GemmOperand<T> a, scoped in GemmOperand<T> b, T[] c, int ldc)
+        {
+            try
+            {
+                GemmKernel.Compute(a, b, T.Zero, c, ldc);
+                return "(nothing thrown)";
+            }
+            catch (ArgumentException e)
+            {
+                return e.ParamName;
+            }
+        }
     }
 
     public static TheoryData<int, int, int> EdgeShapes()

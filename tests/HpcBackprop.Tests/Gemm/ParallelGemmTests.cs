@@ -39,6 +39,33 @@ public class ParallelGemmTests
         }
     }
 
+    /// <summary>
+    /// Blocks that read packed copies at an offset: a caller's packed op(B) (the batched engine's Theta' over
+    /// several row blocks) across column panels, and the op(A) that ParallelGemm packs once and shares, across
+    /// row panels (a transposed A with 4 KiB between k steps is always packed).
+    /// </summary>
+    [Theory]
+    [InlineData(256, 1024, 300, false)]
+    [InlineData(1024, 256, 64, true)]
+    public void Blocks_reading_packed_copies_equal_the_unsplit_product(int m, int n, int k, bool transA)
+    {
+        ParallelGemm<float>.Blocks(m, n, k, out _, out _, out int rowPanels, out int columnPanels);
+        Assert.True(columnPanels > 1 && (!transA || rowPanels > 1), $"{rowPanels} x {columnPanels} blocks");
+        var rng = new Random(m + n + k);
+        var g = GemmCase<float>.Create(rng, m, n, k, transA, transB: true, 0f, useBias: true);
+        float[] expected = g.Run();
+        var packedB = new float[GemmKernel.PackedLength<float>(n, k, asA: false)];
+        GemmOperand<float> b = GemmKernel.Pack(g.OperandB, asA: false, packedB);
+        using var team = new WorkerTeam(1);
+        var work = new ParallelGemm<float>();
+        foreach (int threads in new[] { 1, 2 })
+        {
+            float[] c = (float[])g.C0.Clone();
+            work.Compute(team, threads, g.OperandA, b, 0f, g.BiasSpan, c, g.Ldc, EpilogueArguments<float>.None);
+            Assert.True(c.AsSpan().SequenceEqual(expected), $"{g}, {threads} threads");
+        }
+    }
+
     [Fact]
     public void A_short_prior_throws_before_any_block_is_written()
     {

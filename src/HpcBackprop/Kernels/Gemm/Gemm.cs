@@ -38,7 +38,10 @@ internal static class Gemm
     /// <param name="c">C, at least (m - 1) ldc + n elements.</param>
     /// <param name="ldc">Elements between rows of C, at least n.</param>
     /// <param name="epilogue">The function applied to every final value of C.</param>
-    /// <param name="forcedPath">The packing to use instead of <see cref="GemmPathChoice.For"/>, for tests and tuning.</param>
+    /// <param name="forcedPath">
+    /// The packing to use instead of <see cref="GemmPathChoice.For"/>, for tests and tuning (an operand that comes
+    /// packed is read packed all the same).
+    /// </param>
     public static void Compute<T, TEpilogue>(
         scoped in GemmOperand<T> a, scoped in GemmOperand<T> b, T beta, ReadOnlySpan<T> bias, Span<T> c, int ldc,
         scoped in TEpilogue epilogue, GemmPathChoice? forcedPath = null)
@@ -62,6 +65,8 @@ internal static class Gemm
         }
 
         epilogue.CheckShape(m, n);
+        CheckPacked(in a, asA: true);
+        CheckPacked(in b, asA: false);
         if (m == 0 || n == 0)
         {
             return;
@@ -93,6 +98,29 @@ internal static class Gemm
             default:
                 GemmDriver.Run<OpsScalar<T>, T, T, TEpilogue>(in a, in b, accumulate, bias, c, ldc, in epilogue, Choose<T>(m, n, in a, in b, 1, forcedPath));
                 break;
+        }
+    }
+
+    // A packed copy must be one Pack made at the active width for an operand with this k, and hold this operand's
+    // rows (columns) from a sliver boundary: the kernel reads whole slivers of it without bounds checks.
+    private static void CheckPacked<T>(scoped in GemmOperand<T> x, bool asA)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (x.Packed.IsEmpty)
+        {
+            return;
+        }
+
+        GemmBlocking blocking = GemmBlocking.ForActiveWidth<T>();
+        int unit = asA ? blocking.MR : blocking.NR;
+        int count = asA ? x.Rows : x.Columns, k = asA ? x.Columns : x.Rows;
+        if (x.PackedOffset < 0 || x.PackedOffset % unit != 0 || x.PackedExtent % unit != 0
+            || (long)x.PackedOffset + count > x.PackedExtent || x.Packed.Length < (long)x.PackedExtent * k)
+        {
+            throw new ArgumentException(
+                $"The packed copy of op({(asA ? "A" : "B")}) ({x.Packed.Length} elements, extent {x.PackedExtent}, offset {x.PackedOffset}) does not hold "
+                + $"{count} {(asA ? "rows" : "columns")} x {k} from a multiple of {unit}.",
+                asA ? "a" : "b");
         }
     }
 

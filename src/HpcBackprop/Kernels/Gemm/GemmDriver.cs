@@ -9,7 +9,8 @@ namespace HpcBackprop.Kernels.Gemm;
 /// The five loops of Goto and van de Geijn around <see cref="GemmMicroKernel"/>, written once for
 /// every width: NC columns of C at a time (B panel in L3) -> KC steps of k (pack the KC x NC panel of
 /// op(B)) -> MC rows (pack the MC x KC block of op(A), L2) -> NR columns -> MR rows (micro-kernel);
-/// the last two swapped when the k block is short (<see cref="ShortK"/>).
+/// the last two swapped when the k block is short (<see cref="ShortK"/>). An operand that comes packed
+/// (<see cref="GemmOperand{T}.WithPacked"/>) is read where it lies instead of being packed.
 /// </summary>
 /// <remarks>
 /// Each C tile receives its k blocks in increasing k order, whatever the blocking of rows and columns,

@@ -1,7 +1,8 @@
 namespace HpcBackprop.Kernels.Gemm;
 
 /// <summary>
-/// One factor op(X) of a GEMM, read in place: a row-major matrix with a leading dimension, used as it
+/// One factor op(X) of a GEMM, read in place (or, when it carries one, from a packed copy made once for
+/// several products, <see cref="WithPacked"/>): a row-major matrix with a leading dimension, used as it
 /// is or transposed. op(X) is <see cref="Rows"/> x <see cref="Columns"/>; its element (i, j) is
 /// X[i * ld + j], or X[j * ld + i] when <see cref="Transposed"/>. A strided view (for example Theta
 /// without its bias column: start at element 1, ld = s(l) + 1) is a slice and a leading dimension,

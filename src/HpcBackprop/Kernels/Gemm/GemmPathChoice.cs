@@ -7,7 +7,8 @@ namespace HpcBackprop.Kernels.Gemm;
 /// kernel loads B's rows as vectors, so they must be contiguous). Small and skinny products, most of
 /// mini-batch backprop on narrow layers, read the operands in place: the no-pack path. Either operand is
 /// packed anyway when its k steps are 4 KiB or more apart (<see cref="PackATransposedMinStrideBytes"/>,
-/// <see cref="PackBMinStrideBytes"/>), where reading in place takes a new page per k step.
+/// <see cref="PackBMinStrideBytes"/>), where reading in place takes a new page per k step. An operand that
+/// comes packed (<see cref="GemmOperand{T}.WithPacked"/>) is read packed whatever this choice says.
 /// </summary>
 internal readonly record struct GemmPathChoice(bool PackA, bool PackB)
 {
@@ -43,7 +44,8 @@ internal readonly record struct GemmPathChoice(bool PackA, bool PackB)
     /// <remarks>
     /// Measured on Zen 3, float, Delta = D' A for a 1024-wide layer split as the two-thread engine splits
     /// it (8 output blocks of 1024 x 128, k = 256, each packing its own A): packed 7.7-7.9 ms against
-    /// 8.5-10.9 in place over four alternated runs, although packed repacks A once per block. At 2 KiB
+    /// 8.5-10.9 in place over four alternated runs, although packed repacks A once per block (since then
+    /// ParallelGemm packs such an A once and shares it, which only widens the gap; not re-measured). At 2 KiB
     /// (512 wide) and 1 KiB (256 wide) the two were within the noise of each other, either way round.
     /// </remarks>
     public const int PackATransposedMinStrideBytes = 4096;

@@ -60,9 +60,9 @@ internal readonly ref struct EpilogueArguments<T>
 /// Determinism: the blocks depend only on the shapes (m, n, k and the blocking), never on the thread
 /// count, and the block edges fall on multiples of MR and NR, so each block's tiles are the tiles of
 /// the unsplit product; each tile still receives its k blocks in increasing order, from the same start
-/// (overwrite, bias or C) and through the same micro-kernel. Whether a block packs an operand or reads
-/// it in place (<see cref="GemmPathChoice"/> sees the block's shape, not the whole) only changes where
-/// the kernel loads the same values from. So the result is bitwise the same for any number of threads,
+/// (overwrite, bias or C) and through the same micro-kernel. Whether a block packs an operand, reads
+/// it in place (<see cref="GemmPathChoice"/> sees the block's shape, not the whole) or reads a copy packed
+/// once for all blocks only changes where the kernel loads the same values from. So the result is bitwise the same for any number of threads,
 /// and the same as the unsplit product, which one thread therefore runs (no repacking per block).
 /// One instance is reused by its owner (a batched workspace): no allocation per call. Pointers, not
 /// spans, are kept between the caller and the workers (GemmOperand is a ref struct); the caller's
@@ -85,10 +85,10 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     public const long MinMultiplyAdds = 1L << 22;
 
     /// <summary>
-    /// How many blocks a split product aims at, whatever the thread count: enough to balance 2 to 4 threads
-    /// with dynamic hand-out, few enough that the packing each block does on its own (its panel of op(B),
-    /// and of op(A) when the product is split by rows too) stays small. An op(A) that every column block
-    /// would pack is packed once by the caller and shared (see <see cref="Compute"/>).
+    /// How many blocks a split product aims at, whatever the thread count (the blocks must not depend on it):
+    /// enough to balance 2 to 4 threads with dynamic hand-out, few enough that the packing each block does
+    /// on its own (its panel of op(B)) stays small. An op(A) that every column block would pack is packed
+    /// once by the caller and shared (see <see cref="Compute"/>).
     /// </summary>
     public const int TargetBlocks = 8;
 
@@ -98,7 +98,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// </summary>
     public const int MinColumnPanel = 128;
 
-    /// <summary>The shortest row panel when C is also split by rows (each row panel repacks its op(B) panel).</summary>
+    /// <summary>The shortest row panel when C is also split by rows (each row panel repacks its op(B) panel, unless op(B) comes packed).</summary>
     public const int MinRowPanel = 48;
 
     [ThreadStatic]
