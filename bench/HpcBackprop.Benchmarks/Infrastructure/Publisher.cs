@@ -283,12 +283,13 @@ public static class Publisher
         string who = x.Method switch
         {
             "Naive" => "naive loop",
-            "Library" or "PerExample" or "Gemv" or "GemvTransposed" or "RankOneUpdate" => "library",
+            "Library" or "PerExample" or "BatchedEngine" or "Forward" or "Packed" or "Gemv" or "GemvTransposed" or "RankOneUpdate" or "Sigmoid" => "library",
             "Reference" => "reference",
             "MathNet" => "MathNet",
             "LibTorchMatmul" or "LibTorchAutograd" => "libtorch",
             "TrafficFloor" => "traffic floor",
-            _ => "TensorPrimitives",
+            _ when x.Method.StartsWith("TensorPrimitives", StringComparison.Ordinal) => "TensorPrimitives",
+            _ => x.Method, // a new benchmark method shows under its own name rather than under a peer's
         };
         return $"{kind}: {who}";
     }
