@@ -23,7 +23,7 @@ namespace HpcBackprop.Kernels.Gemm;
 /// measured FMA peak of 90-95 GFLOP/s per core.
 /// On the Zen 5 machine that followed (48 KiB L1d, 1 MiB L2, AVX-512: KC 128 and MC 288 in float at 512 bits),
 /// the same step with the 16 KiB sliver and 144 KiB A block took 17.2-17.8 ms against 16.4-17.3 ms for 32 KiB
-/// and 144-512 KiB and 17.5-19.1 ms for the rest of a sweep (24/196 KiB, 8/144 KiB; min over 5 rounds, two
+/// and 144-512 KiB, 16.9-17.2 ms for 16/288 KiB and 17.5-19.1 ms for 24/196 and 8/144 KiB (min over 5 rounds, two
 /// alternated passes pinned to one core): within the host's noise, so the rule was left as it is.
 /// </remarks>
 internal readonly struct GemmBlocking
