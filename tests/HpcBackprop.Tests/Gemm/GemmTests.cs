@@ -208,6 +208,64 @@ public abstract class GemmTests<T>
         }
     }
 
+    /// <summary>
+    /// Products whose C is one column sliver (n &lt;= NR) over several k blocks: with op(A) in place they run tile by
+    /// tile (<see cref="GemmDriver.OneSliverMaxBytes"/>), with op(A) packed through the five loops; partial and whole
+    /// slivers, op(B) in place, packed as it goes and packed beforehand, and a k just past the tile-by-tile limit.
+    /// </summary>
+    public static TheoryData<int, int, int> OneSliverShapes()
+    {
+        GemmBlocking b = GemmBlocking.ForActiveWidth<T>();
+        int kPastLimit = (GemmDriver.OneSliverMaxBytes / (b.NR * System.Runtime.CompilerServices.Unsafe.SizeOf<T>())) + 1;
+        return new TheoryData<int, int, int>
+        {
+            { 1, 1, b.KC + 1 }, { b.MR + 1, b.NR - 1, (2 * b.KC) + 3 }, { (2 * b.MR) + 5, b.NR, 3 * b.KC }, { b.MC + 7, 3, b.KC + 5 },
+            { b.MR - 1, (b.NR / 2) + 1, (3 * b.KC) + 1 }, { 2, 5, kPastLimit },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(OneSliverShapes))]
+    public void One_column_sliver_tile_by_tile_has_the_bits_of_the_five_loops(int m, int n, int k)
+    {
+        // Tile by tile, each tile still receives its k blocks in order from the same start, so the bits are those of
+        // the five loops (packed op(A)); both match the naive product. The sigmoid epilogue is applied once, after the
+        // last k block, on both.
+        var rng = new Random((m * 31) + (n * 1009) + k);
+        var inPlaceA = new GemmPathChoice[] { new(false, false), new(false, true) };
+        foreach (bool transA in new[] { false, true })
+        {
+            foreach (bool transB in new[] { false, true })
+            {
+                foreach (T beta in new[] { T.Zero, T.One })
+                {
+                    var g = GemmCase<T>.Create(rng, m, n, k, transA, transB, beta, useBias: beta == T.Zero);
+                    T[] fiveLoops = g.Run(GemmPathChoice.Packed);
+                    T[] fiveLoopsSigmoid = RunSigmoid(g, GemmPathChoice.Packed, g.OperandB);
+                    var packedB = new T[GemmKernel.PackedLength<T>(n, k, asA: false)];
+                    GemmOperand<T> prepackedB = GemmKernel.Pack(g.OperandB, asA: false, packedB);
+                    foreach (GemmPathChoice path in inPlaceA)
+                    {
+                        T[] c = g.Run(path);
+                        string? failure = Verify(g, c);
+                        Assert.True(failure is null, $"{failure}, path {path}");
+                        Assert.True(c.AsSpan().SequenceEqual(fiveLoops), $"{g}, path {path}: not the bits of the five loops");
+                        Assert.True(RunSigmoid(g, path, g.OperandB).AsSpan().SequenceEqual(fiveLoopsSigmoid), $"{g}, path {path}: sigmoid epilogue");
+                        Assert.True(RunSigmoid(g, path, prepackedB).AsSpan().SequenceEqual(fiveLoopsSigmoid), $"{g}, path {path}: op(B) packed beforehand");
+                    }
+                }
+            }
+        }
+
+        static T[] RunSigmoid(GemmCase<T> g, GemmPathChoice path, scoped in GemmOperand<T> b)
+        {
+            T[] c = (T[])g.C0.Clone();
+            bool finite = true;
+            GemmKernel.Compute(g.OperandA, b, g.Beta, g.BiasSpan, c, g.Ldc, new SigmoidEpilogue<T>(ref finite), path);
+            return c;
+        }
+    }
+
     [Fact]
     public void Empty_inner_dimension_leaves_the_start_value()
     {
