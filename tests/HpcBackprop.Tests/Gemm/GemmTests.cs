@@ -477,9 +477,14 @@ public abstract class GemmTests<T>
     }
 
     [Theory]
-    [InlineData(11)]  // the scalar loop
+    [InlineData(11)]  // narrower than a 512-bit float vector: 256 bits, and 128 bits for double
     [InlineData(16)]  // whole vectors
     [InlineData(37)]  // whole vectors and an overlapping tail
+    [InlineData(3)]   // narrower than any vector of float
+    [InlineData(10)]  // the output layer: a narrower vector than the active one
+    [InlineData(25)]  // the 400-25-10 hidden layer
+    [InlineData(64)]  // four 512-bit float vectors, the most carried in registers
+    [InlineData(65)]  // one column more: row by row at 512 bits
     [InlineData(1029)]
     public void Column_sums_add_every_row_in_order(int n)
     {
@@ -491,13 +496,19 @@ public abstract class GemmTests<T>
             d[i] = T.CreateChecked(rng.NextDouble() - 0.5);
         }
 
+        // Every sum starts from its own value, so a lane that starts from a neighbour's shows.
         var sums = new T[n * stride];
-        sums[0] = T.One;
-        sums[(n - 1) * stride] = T.CreateChecked(-2.5);
+        var start = new T[n];
+        for (int i = 0; i < n; i++)
+        {
+            start[i] = T.CreateChecked(i + 1 - (2.5 * rng.NextDouble()));
+            sums[i * stride] = start[i];
+        }
+
         ColumnSums.Accumulate<T>(d, rows, n, sums, stride, new T[n + 3]);
         for (int i = 0; i < n; i++)
         {
-            T want = i == 0 ? T.One : i == n - 1 ? T.CreateChecked(-2.5) : T.Zero;
+            T want = start[i];
             for (int t = 0; t < rows; t++)
             {
                 want += d[(t * n) + i];
