@@ -29,9 +29,10 @@ internal static class OutputLayer
         }
 
         T cost = LogisticCost.Sum<T>(z, targets);
-        for (int i = 0; i < dL.Length; i++)
+        if (!dL.IsEmpty)
         {
-            dL[i] = h[i] - targets[i];
+            // 1 h + (-1) y is exactly h - y (both products are exact), in vectors.
+            ScaledSum.Compute(T.One, h[..dL.Length], T.NegativeOne, targets[..dL.Length], dL);
         }
 
         return cost;

@@ -183,6 +183,8 @@ public abstract class GemmTests<T>
             { (3 * b.MR) + 2, (3 * b.NR) + 5, GemmDriver.ShortK }, { (3 * b.MR) + 2, (3 * b.NR) + 5, GemmDriver.ShortK + 1 }, { b.MC + 7, (2 * b.NR) + 1, 3 },
             // Every height of a bottom-edge tile (the kernel is compiled once per height), across a k block boundary.
             { (2 * b.MR) + 2, b.NR + 3, b.KC + 1 }, { (2 * b.MR) + 3, (2 * b.NR) - 1, b.KC + 1 }, { (2 * b.MR) + 4, b.NR, b.KC + 1 },
+            // Edge tiles narrower than a vector but at least half one wide, copied by two narrower overlapping moves.
+            { (2 * b.MR) + 1, b.NR + (b.NR / GemmMicroKernel.VectorsPerRow / 2) + 1, b.KC + 1 }, { b.MR, (b.NR / GemmMicroKernel.VectorsPerRow / 2) + 1, 5 },
         };
     }
 

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using HpcBackprop.Kernels.Simd;
 
 namespace HpcBackprop.Kernels.Gemm;
@@ -355,6 +356,23 @@ internal static class GemmDriver
         int w = TOps.Count;
         if (count < w)
         {
+            // Narrower than the active vector (the 10 outputs of a network at 512 bits): two 256- or 128-bit moves,
+            // the second ending at the row's end, when the row fills one (w is at most twice such a vector); else
+            // element by element.
+            if (Vector256.IsHardwareAccelerated && count >= Vector256<T>.Count && w <= 2 * Vector256<T>.Count)
+            {
+                Vector256.LoadUnsafe(in from).StoreUnsafe(ref to);
+                Vector256.LoadUnsafe(in from, (nuint)(count - Vector256<T>.Count)).StoreUnsafe(ref to, (nuint)(count - Vector256<T>.Count));
+                return;
+            }
+
+            if (Vector128.IsHardwareAccelerated && count >= Vector128<T>.Count && w <= 2 * Vector128<T>.Count)
+            {
+                Vector128.LoadUnsafe(in from).StoreUnsafe(ref to);
+                Vector128.LoadUnsafe(in from, (nuint)(count - Vector128<T>.Count)).StoreUnsafe(ref to, (nuint)(count - Vector128<T>.Count));
+                return;
+            }
+
             for (int j = 0; j < count; j++)
             {
                 Unsafe.Add(ref to, j) = Unsafe.Add(ref Unsafe.AsRef(in from), j);
