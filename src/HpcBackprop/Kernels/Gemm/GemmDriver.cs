@@ -11,7 +11,9 @@ namespace HpcBackprop.Kernels.Gemm;
 /// every width: NC columns of C at a time (B panel in L3) -> KC steps of k (pack the KC x NC panel of
 /// op(B)) -> MC rows (pack the MC x KC block of op(A), L2) -> NR columns -> MR rows (micro-kernel);
 /// the last two swapped when the k block is short (<see cref="ShortK"/>). An operand that comes packed
-/// (<see cref="GemmOperand{T}.WithPacked"/>) is read where it lies instead of being packed.
+/// (<see cref="GemmOperand{T}.WithPacked"/>) is read where it lies instead of being packed. A C of one column
+/// sliver read from an op(A) in place runs tile by tile instead (<see cref="RunOneSliver"/>), through the same k
+/// blocks in the same order.
 /// </summary>
 /// <remarks>
 /// Each C tile receives its k blocks in increasing k order, whatever the blocking of rows and columns,
