@@ -119,12 +119,14 @@ internal sealed class GemmCase<T>
             start = double.CreateChecked(Beta) * double.CreateChecked(C0[(i * Ldc) + j]);
         }
 
+        double magnitude = Math.Abs(start);
         if (UseBias)
         {
             start += double.CreateChecked(Bias[j]);
+            magnitude += Math.Abs(double.CreateChecked(Bias[j]));
         }
 
-        double sum = start, magnitude = Math.Abs(start);
+        double sum = start;
         for (int p = 0; p < K; p++)
         {
             double term = AElement(i, p) * BElement(p, j);
@@ -139,16 +141,16 @@ internal sealed class GemmCase<T>
     /// The largest difference a correct GEMM in T may show against <see cref="Expected"/>.
     /// </summary>
     /// <remarks>
-    /// C(i, j) is a sum of k products and one start value (beta C or the bias). Whatever the order of
+    /// C(i, j) is a sum of k products and up to two start values (beta C, the bias, or both). Whatever the order of
     /// the additions (the blocking only regroups them) and whether products are fused into the
     /// additions, the computed sum s' of n terms obeys |s' - s| &lt;= gamma(n) sum |terms|, with
     /// gamma(n) = n u / (1 - n u) and u the unit roundoff (Higham, Accuracy and Stability of Numerical
-    /// Algorithms, 2nd ed., section 3.1): here n = k + 1 terms, plus one rounding for beta C when beta is
-    /// neither 0 nor 1, so gamma(k + 2) bounds it. The expected value is computed in double, carrying its
-    /// own gamma(k + 2) with u = 2^-53, so the allowed difference is the sum of the two.
+    /// Algorithms, 2nd ed., section 3.1): here at most n = k + 2 terms, plus one rounding for beta C when beta is
+    /// neither 0 nor 1, so gamma(k + 3) bounds it. The expected value is computed in double, carrying its
+    /// own gamma(k + 3) with u = 2^-53, so the allowed difference is the sum of the two.
     /// </remarks>
     public double Tolerance(double magnitude)
-        => (Gamma(K + 2, Tests.Numerics.UnitRoundoff<T>()) + Gamma(K + 2, Math.Pow(2, -53))) * magnitude;
+        => (Gamma(K + 3, Tests.Numerics.UnitRoundoff<T>()) + Gamma(K + 3, Math.Pow(2, -53))) * magnitude;
 
     public static double Gamma(int n, double u) => n * u / (1 - (n * u));
 

@@ -231,29 +231,42 @@ public abstract class GemmTests<T>
     public void One_column_sliver_tile_by_tile_has_the_bits_of_the_five_loops(int m, int n, int k)
     {
         // Tile by tile, each tile still receives its k blocks in order from the same start, so the bits are those of
-        // the five loops (packed op(A)); both match the naive product. The sigmoid epilogue is applied once, after the
-        // last k block, on both.
+        // the five loops (packed op(A)); both match the naive product. The epilogues are applied once, after the
+        // last k block, at each entry's own position (the sigmoid gradient reads its operand there).
+        GemmBlocking b = GemmBlocking.ForActiveWidth<T>();
+        bool tileByTile = n <= b.NR && k > b.KC && (long)k * b.NR * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() <= GemmDriver.OneSliverMaxBytes;
         var rng = new Random((m * 31) + (n * 1009) + k);
+        var operand = new T[m * n];
+        for (int i = 0; i < operand.Length; i++)
+        {
+            operand[i] = T.CreateChecked(rng.NextDouble());
+        }
+
         var inPlaceA = new GemmPathChoice[] { new(false, false), new(false, true) };
         foreach (bool transA in new[] { false, true })
         {
             foreach (bool transB in new[] { false, true })
             {
-                foreach (T beta in new[] { T.Zero, T.One })
+                foreach (T beta in new[] { T.Zero, T.One, T.CreateChecked(0.5) })
                 {
-                    var g = GemmCase<T>.Create(rng, m, n, k, transA, transB, beta, useBias: beta == T.Zero);
+                    // Every start: overwrite (beta 0, no bias), the bias, C, C scaled, and C plus the bias.
+                    var g = GemmCase<T>.Create(rng, m, n, k, transA, transB, beta, useBias: beta != T.CreateChecked(0.5) || transB);
                     T[] fiveLoops = g.Run(GemmPathChoice.Packed);
                     T[] fiveLoopsSigmoid = RunSigmoid(g, GemmPathChoice.Packed, g.OperandB);
+                    T[] fiveLoopsGradient = RunGradient(g, GemmPathChoice.Packed, operand);
                     var packedB = new T[GemmKernel.PackedLength<T>(n, k, asA: false)];
                     GemmOperand<T> prepackedB = GemmKernel.Pack(g.OperandB, asA: false, packedB);
                     foreach (GemmPathChoice path in inPlaceA)
                     {
+                        long runs = GemmDriver.OneSliverRuns;
                         T[] c = g.Run(path);
+                        Assert.Equal(tileByTile && !(transA && g.Lda * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() >= GemmPathChoice.PackATransposedMinStrideBytes), GemmDriver.OneSliverRuns > runs);
                         string? failure = Verify(g, c);
                         Assert.True(failure is null, $"{failure}, path {path}");
                         Assert.True(c.AsSpan().SequenceEqual(fiveLoops), $"{g}, path {path}: not the bits of the five loops");
                         Assert.True(RunSigmoid(g, path, g.OperandB).AsSpan().SequenceEqual(fiveLoopsSigmoid), $"{g}, path {path}: sigmoid epilogue");
                         Assert.True(RunSigmoid(g, path, prepackedB).AsSpan().SequenceEqual(fiveLoopsSigmoid), $"{g}, path {path}: op(B) packed beforehand");
+                        Assert.True(RunGradient(g, path, operand).AsSpan().SequenceEqual(fiveLoopsGradient), $"{g}, path {path}: sigmoid-gradient epilogue");
                     }
                 }
             }
@@ -265,6 +278,46 @@ public abstract class GemmTests<T>
             bool finite = true;
             GemmKernel.Compute(g.OperandA, b, g.Beta, g.BiasSpan, c, g.Ldc, new SigmoidEpilogue<T>(ref finite), path);
             return c;
+        }
+
+        static T[] RunGradient(GemmCase<T> g, GemmPathChoice path, T[] operand)
+        {
+            T[] c = (T[])g.C0.Clone();
+            GemmKernel.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, c, g.Ldc, new SigmoidGradientEpilogue<T>(operand, g.N), path);
+            return c;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(OneSliverShapes))]
+    public void One_column_sliver_of_a_wider_packed_operand_has_the_bits_of_the_wide_product(int m, int n, int k)
+    {
+        // A ParallelGemm column block can be one sliver wide while op(B) was packed whole for all blocks: the sliver is
+        // then read at an offset into a packed copy wider than NR. Its columns must be those of the whole product.
+        GemmBlocking b = GemmBlocking.ForActiveWidth<T>();
+        int offset = 2 * b.NR;
+        var rng = new Random((m * 37) + (n * 101) + k);
+        foreach (bool transB in new[] { false, true })
+        {
+            var g = GemmCase<T>.Create(rng, m, offset + n, k, transA: false, transB, T.One, useBias: false);
+            T[] whole = g.Run(GemmPathChoice.Packed);
+            var packed = new T[GemmKernel.PackedLength<T>(g.N, k, asA: false)];
+            GemmOperand<T> packedWhole = GemmKernel.Pack(g.OperandB, asA: false, packed);
+            ReadOnlySpan<T> sliverData = transB ? g.B.AsSpan(offset * g.Ldb) : g.B.AsSpan(offset);
+            GemmOperand<T> sliver = new GemmOperand<T>(sliverData, k, n, g.Ldb, transB).WithPacked(packedWhole.Packed, packedWhole.PackedExtent, offset);
+            T[] c = (T[])g.C0.Clone();
+            long runs = GemmDriver.OneSliverRuns;
+            GemmKernel.Compute(g.OperandA, sliver, g.Beta, ReadOnlySpan<T>.Empty, c.AsSpan(offset), g.Ldc, default(NoEpilogue<T>), new GemmPathChoice(false, true));
+            bool tileByTile = n <= b.NR && k > b.KC && (long)k * b.NR * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() <= GemmDriver.OneSliverMaxBytes;
+            Assert.Equal(tileByTile, GemmDriver.OneSliverRuns > runs);
+            for (int i = 0; i < m; i++)
+            {
+                for (int j = 0; j < g.N; j++)
+                {
+                    T want = j < offset ? g.C0[(i * g.Ldc) + j] : whole[(i * g.Ldc) + j];
+                    Assert.True(c[(i * g.Ldc) + j].Equals(want), $"{g}: C[{i},{j}] = {c[(i * g.Ldc) + j]}, expected {want}");
+                }
+            }
         }
     }
 
@@ -479,7 +532,7 @@ public abstract class GemmTests<T>
     }
 
     [Theory]
-    [InlineData(11)]  // narrower than a 512-bit float vector: 256 bits, and 128 bits for double
+    [InlineData(11)]  // float at 512 bits: a 256-bit vector and an overlapping one
     [InlineData(16)]  // whole vectors
     [InlineData(37)]  // whole vectors and an overlapping tail
     [InlineData(3)]   // narrower than any vector of float
@@ -522,6 +575,41 @@ public abstract class GemmTests<T>
                 Assert.Equal(T.Zero, sums[(i * stride) + s]);
             }
         }
+    }
+
+    [Theory]
+    [InlineData(3, 40)]
+    [InlineData(10, 40)]
+    [InlineData(25, 0)]   // no rows: the sums stay as they were
+    [InlineData(25, 7)]
+    [InlineData(49, 13)]  // three 512-bit float vectors and an overlapping tail
+    [InlineData(63, 13)]
+    [InlineData(130, 5)]
+    public void Column_sums_touch_nothing_past_n(int n, int rows)
+    {
+        var rng = new Random((n * 17) + rows);
+        var d = new T[rows * n];
+        for (int i = 0; i < d.Length; i++)
+        {
+            d[i] = T.CreateChecked(rng.NextDouble() - 0.5);
+        }
+
+        // n sums followed by sentinels a store past n would overwrite.
+        var sums = new T[n + 64];
+        Array.Fill(sums, T.NaN);
+        var want = new T[n];
+        for (int i = 0; i < n; i++)
+        {
+            sums[i] = want[i] = T.CreateChecked(i - (0.5 * rng.NextDouble()));
+            for (int t = 0; t < rows; t++)
+            {
+                want[i] += d[(t * n) + i];
+            }
+        }
+
+        ColumnSums.AddRows<T>(d, rows, n, sums.AsSpan(0, n));
+        Assert.Equal(want, sums.AsSpan(0, n).ToArray());
+        Assert.All(sums.AsSpan(n).ToArray(), x => Assert.True(T.IsNaN(x), "a store past n"));
     }
 
     [Fact]

@@ -78,6 +78,22 @@ internal static class Gemm
         }
 
         bool accumulate = beta != T.Zero;
+        if (accumulate && !bias.IsEmpty && k > 0)
+        {
+            // The kernel starts a tile from C or from the bias, not both: C = beta C + bias' first, then the product
+            // accumulates onto it. (No engine asks for both; the batched engine's forward products overwrite.)
+            for (int i = 0; i < m; i++)
+            {
+                Span<T> row = c.Slice(i * ldc, n);
+                for (int j = 0; j < n; j++)
+                {
+                    row[j] += bias[j];
+                }
+            }
+
+            bias = ReadOnlySpan<T>.Empty;
+        }
+
         if (k == 0)
         {
             FinishWithoutProduct(accumulate, bias, c, m, n, ldc, in epilogue);

@@ -41,6 +41,12 @@ internal static class GemmDriver
     /// <remarks>A quarter of the 1 MiB L2 of the Zen 5 machine: k up to 2048 at 512 bits in float.</remarks>
     public const int OneSliverMaxBytes = 256 * 1024;
 
+    [ThreadStatic]
+    private static long t_oneSliverRuns; // per calling thread, so that concurrent tests do not count each other's
+
+    /// <summary>Products this thread has run tile by tile (<see cref="RunOneSliver"/>), for tests.</summary>
+    public static long OneSliverRuns => t_oneSliverRuns;
+
     /// <summary>C = (beta C or bias' broadcast) + op(A) op(B), then the epilogue; arguments already checked, k &gt; 0.</summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
@@ -148,7 +154,7 @@ internal static class GemmDriver
 
                         if (nrHere == nr)
                         {
-                            // Whole tiles, and tiles on the bottom edge: only the rows that exist are computed.
+                            // Whole-width tiles of any height: only the rows that exist are computed.
                             GemmMicroKernel.Compute<TOps, TVec, T>(
                                 kc, mrHere, in aSliver, aRowStride, aStep, in bSliver, bStep, ref cTile, ldc, store, in biasHere);
                         }
@@ -247,8 +253,9 @@ internal static class GemmDriver
     }
 
     /// <summary>
-    /// <see cref="Run"/> for a C of one column sliver (n &lt;= NR) read from an op(A) in place, tile by tile: each
-    /// MR-row tile runs all its k blocks back to back, then takes the epilogue. The k blocks, their order and
+    /// <see cref="Run"/> for a C of one column sliver (n &lt;= NR) read from an op(A) in place, with k &gt; KC and
+    /// k x NR at most <see cref="OneSliverMaxBytes"/>, tile by tile: each row tile (equal heights, at most MR) runs
+    /// all its k blocks back to back, then takes the epilogue. The k blocks, their order and
     /// their starts are those of the five loops, so the bits are the same; what changes is the traffic.
     /// </summary>
     /// <remarks>
@@ -283,6 +290,7 @@ internal static class GemmDriver
     {
         int mr = blocking.MR, nr = blocking.NR, kcBlock = blocking.KC;
         int m = a.Rows, k = a.Columns, n = b.Columns;
+        t_oneSliverRuns++;
 
         // op(B) for all k: k block pc at packedB[pc * extent + offset * kc], as Pack lays it out, or in place.
         bool inPlaceB = b.Packed.IsEmpty && !path.PackB && n == nr;
@@ -345,7 +353,8 @@ internal static class GemmDriver
     /// <summary>
     /// Copies <paramref name="count"/> (less than NR) elements between a row of C and the scratch tile, which do
     /// not overlap: whole vectors, the last one ending at the row's end (lanes copied twice get the same value);
-    /// rows shorter than a vector element by element.
+    /// rows shorter than a vector with two 256- or 128-bit moves the same way when they fill one, else element by
+    /// element.
     /// </summary>
     /// <remarks>
     /// Inline rather than Span.CopyTo: a tile row is at most NR elements, and a memmove call per row took

@@ -30,8 +30,9 @@ internal static class GemmMicroKernel
     /// <paramref name="store"/> of itself and sum over p &lt; kc of op(A)(r, p) op(B)(p, :).
     /// </summary>
     /// <remarks>
-    /// TRows is MR (<see cref="Rows"/>) for a whole tile and the rows that exist for a tile on C's bottom edge,
-    /// so an edge of one row costs one row of work, not MR. The JIT folds the row tests of each instantiation.
+    /// TRows is the tile's height: MR (<see cref="Rows"/>) for a whole tile over packed op(A), fewer on C's bottom
+    /// edge, and 1 .. MR over an op(A) read in place, whose tiles have equal heights (GemmDriver.RowTile), so a
+    /// short tile costs its rows of work, not MR. The JIT folds the row tests of each instantiation.
     /// Each entry of C is one chain of fused multiply-adds in k order, whatever TRows: the tile height never
     /// changes a bit of the result.
     /// Epilogues are applied by the driver to the stored tile (still in L1), not here: inlining a
@@ -152,7 +153,7 @@ internal static class GemmMicroKernel
 
     /// <summary>
     /// The tile of <see cref="Compute{TOps, TVec, T, TRows}"/> for <paramref name="rows"/> (1 .. MR) rows
-    /// known only at run time: MR for a whole tile, fewer on the bottom edge of C.
+    /// known only at run time (see the remarks there).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void Compute<TOps, TVec, T>(

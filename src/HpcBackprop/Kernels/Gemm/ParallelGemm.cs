@@ -58,9 +58,11 @@ internal readonly ref struct EpilogueArguments<T>
 /// </summary>
 /// <remarks>
 /// Determinism: the blocks depend only on the shapes (m, n, k and the blocking), never on the thread
-/// count, and the block edges fall on multiples of MR and NR, so each block's tiles are the tiles of
-/// the unsplit product; each tile still receives its k blocks in increasing order, from the same start
-/// (overwrite, bias or C) and through the same micro-kernel. Whether a block packs an operand, reads
+/// count, and the block edges fall on multiples of MR and NR; each entry of C still receives its k blocks in
+/// increasing order, from the same start (overwrite, bias or C), each block one chain of fused multiply-adds
+/// through the same micro-kernel. How a block cuts its rows into tiles (MR high over a packed op(A), equal
+/// heights over one read in place) and whether it runs its tiles tile by tile (GemmDriver.RunOneSliver) does
+/// not change a bit: a tile's height never does. Whether a block packs an operand, reads
 /// it in place (<see cref="GemmPathChoice"/> sees the block's shape, not the whole) or reads a copy packed
 /// once for all blocks only changes where the kernel loads the same values from. So the result is bitwise the same for any number of threads,
 /// and the same as the unsplit product, which one thread therefore runs (no repacking per block).
