@@ -159,19 +159,10 @@ internal static class ColumnSums
             return;
         }
 
-        // Row by row: whole vectors, then the tail, loaded before anything of this row is stored (it overlaps the
-        // last whole vector, whose lanes must not be added twice).
+        // Row by row into the sums (at this width n is wider than the active vector, so ScaledSum runs at TOps' width).
         for (int t = 0; t < rows; t++)
         {
-            ref T row = ref Unsafe.Add(ref d0, (nint)t * n);
-            nint tail = n - w;
-            TVec last = TOps.Add(TOps.Load(in Unsafe.Add(ref s0, tail)), TOps.Load(in Unsafe.Add(ref row, tail)));
-            for (nint j = 0; j <= n - w; j += w)
-            {
-                TOps.Store(TOps.Add(TOps.Load(in Unsafe.Add(ref s0, j)), TOps.Load(in Unsafe.Add(ref row, j))), ref Unsafe.Add(ref s0, j));
-            }
-
-            TOps.Store(last, ref Unsafe.Add(ref s0, tail));
+            ScaledSum.Compute(T.One, sums, T.One, d.Slice(t * n, n), sums); // 1 x + 1 y is exactly x + y
         }
     }
 

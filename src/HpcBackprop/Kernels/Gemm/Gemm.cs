@@ -85,10 +85,7 @@ internal static class Gemm
             for (int i = 0; i < m; i++)
             {
                 Span<T> row = c.Slice(i * ldc, n);
-                for (int j = 0; j < n; j++)
-                {
-                    row[j] += bias[j];
-                }
+                ScaledSum.Compute(T.One, row, T.One, bias[..n], row); // 1 x + 1 y is exactly x + y
             }
 
             bias = ReadOnlySpan<T>.Empty;

@@ -299,14 +299,8 @@ internal static class GemmDriver
         if (b.Packed.IsEmpty && !inPlaceB)
         {
             Span<T> own = buffers.PackedB(nr * k);
-            for (int pc = 0; pc < k; pc += kcBlock)
-            {
-                int kc = Math.Min(kcBlock, k - pc);
-                GemmPacking.PackB<TOps, TVec, T>(in b, pc, kc, 0, n, nr, own.Slice(pc * nr, nr * kc));
-            }
-
+            extent = GemmPacking.PackWhole<TOps, TVec, T>(in b, asA: false, blocking, own);
             packedB = own;
-            extent = nr;
             offset = 0;
         }
 
@@ -372,17 +366,9 @@ internal static class GemmDriver
             // Narrower than the active vector (the 10 outputs of a network at 512 bits): two 256- or 128-bit moves,
             // the second ending at the row's end, when the row fills one (w is at most twice such a vector); else
             // element by element.
-            if (Vector256.IsHardwareAccelerated && count >= Vector256<T>.Count && w <= 2 * Vector256<T>.Count)
+            if ((Vector256.IsHardwareAccelerated && TwoMoves<Ops256<T>, Vector256<T>, T>(in from, ref to, count, w))
+                || (Vector128.IsHardwareAccelerated && TwoMoves<Ops128<T>, Vector128<T>, T>(in from, ref to, count, w)))
             {
-                Vector256.LoadUnsafe(in from).StoreUnsafe(ref to);
-                Vector256.LoadUnsafe(in from, (nuint)(count - Vector256<T>.Count)).StoreUnsafe(ref to, (nuint)(count - Vector256<T>.Count));
-                return;
-            }
-
-            if (Vector128.IsHardwareAccelerated && count >= Vector128<T>.Count && w <= 2 * Vector128<T>.Count)
-            {
-                Vector128.LoadUnsafe(in from).StoreUnsafe(ref to);
-                Vector128.LoadUnsafe(in from, (nuint)(count - Vector128<T>.Count)).StoreUnsafe(ref to, (nuint)(count - Vector128<T>.Count));
                 return;
             }
 
@@ -400,6 +386,27 @@ internal static class GemmDriver
         }
 
         TOps.Store(TOps.Load(in Unsafe.Add(ref Unsafe.AsRef(in from), count - w)), ref Unsafe.Add(ref to, count - w));
+    }
+
+    /// <summary>
+    /// Copies a row of <paramref name="count"/> elements, narrower than the active vector of <paramref name="w"/>, as
+    /// two TNarrow vectors (the second ending at the row's end) when the row fills one and w is at most two of them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TwoMoves<TNarrow, TNVec, T>(ref readonly T from, ref T to, int count, int w)
+        where TNarrow : IVectorOps<TNVec, T>
+        where TNVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int v = TNarrow.Count;
+        if (count < v || w > 2 * v)
+        {
+            return false;
+        }
+
+        TNarrow.Store(TNarrow.Load(in from), ref to);
+        TNarrow.Store(TNarrow.Load(in Unsafe.Add(ref Unsafe.AsRef(in from), count - v)), ref Unsafe.Add(ref to, count - v));
+        return true;
     }
 
     /// <summary>
