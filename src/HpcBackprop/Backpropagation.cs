@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using HpcBackprop.Engine;
 
 namespace HpcBackprop;
@@ -40,6 +41,7 @@ public static class Backpropagation
     /// <exception cref="ArgumentOutOfRangeException">A label is outside 0..K-1, or <paramref name="lambda"/> is negative, NaN or infinite.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
     /// <exception cref="ArithmeticException">Every input is finite but the forward pass or J overflows <typeparamref name="T"/>, or the backward pass's sums could (the gradient is then left as it was).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static T CostAndGradient<T>(
         NetworkLayout layout,
         ReadOnlySpan<T> parameters,
@@ -66,6 +68,7 @@ public static class Backpropagation
     /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, 1], or <paramref name="lambda"/> is negative, NaN or infinite.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
     /// <exception cref="ArithmeticException">Every input is finite but the forward pass or J overflows <typeparamref name="T"/>, or the backward pass's sums could (the gradient is then left as it was).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static T CostAndGradient<T>(
         NetworkLayout layout,
         ReadOnlySpan<T> parameters,
@@ -95,6 +98,7 @@ public static class Backpropagation
     /// <exception cref="ArgumentOutOfRangeException">A label is outside 0..K-1, <paramref name="lambda"/> is negative, NaN or infinite, or the options name no engine.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
     /// <exception cref="ArithmeticException">Every input is finite but the forward pass or J overflows <typeparamref name="T"/>, or the backward pass's sums could (the gradient is then left as it was).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static T CostAndGradient<T>(
         NetworkLayout layout,
         ReadOnlySpan<T> parameters,
@@ -129,6 +133,7 @@ public static class Backpropagation
     /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, 1], <paramref name="lambda"/> is negative, NaN or infinite, or the options name no engine.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
     /// <exception cref="ArithmeticException">Every input is finite but the forward pass or J overflows <typeparamref name="T"/>, or the backward pass's sums could (the gradient is then left as it was).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static T CostAndGradient<T>(
         NetworkLayout layout,
         ReadOnlySpan<T> parameters,
@@ -158,6 +163,7 @@ public static class Backpropagation
     /// <exception cref="ArgumentOutOfRangeException">A label is outside 0..K-1, or <paramref name="lambda"/> is negative, NaN or infinite.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
     /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static T Cost<T>(
         NetworkLayout layout,
         ReadOnlySpan<T> parameters,
@@ -181,6 +187,7 @@ public static class Backpropagation
     /// <exception cref="ArgumentOutOfRangeException">A label is outside 0..K-1, <paramref name="lambda"/> is negative, NaN or infinite, or an option is out of range.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
     /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static T Cost<T>(
         NetworkLayout layout,
         ReadOnlySpan<T> parameters,
@@ -208,6 +215,7 @@ public static class Backpropagation
     /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, 1], or <paramref name="lambda"/> is negative, NaN or infinite.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
     /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static T Cost<T>(
         NetworkLayout layout,
         ReadOnlySpan<T> parameters,
@@ -231,6 +239,7 @@ public static class Backpropagation
     /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, 1], <paramref name="lambda"/> is negative, NaN or infinite, or an option is out of range.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
     /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static T Cost<T>(
         NetworkLayout layout,
         ReadOnlySpan<T> parameters,
@@ -258,6 +267,7 @@ public static class Backpropagation
     /// <exception cref="ArgumentException">A span has the wrong length, a parameter or feature is NaN or infinite, or <paramref name="outputs"/> overlaps <paramref name="parameters"/> or <paramref name="features"/>.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
     /// <exception cref="ArithmeticException">Every input is finite but the forward pass overflows <typeparamref name="T"/>; <paramref name="outputs"/> is left as it was.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void Forward<T>(NetworkLayout layout, ReadOnlySpan<T> parameters, ReadOnlySpan<T> features, Span<T> outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

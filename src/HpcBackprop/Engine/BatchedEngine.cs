@@ -186,6 +186,7 @@ internal static class BatchedEngine
     /// applies when there are several row blocks, no product of a row block is big enough to split
     /// (<see cref="ParallelGemm{T}.Blocks"/>) and the chunks' Deltas fit <see cref="MaxPartialBytes"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static int Chunks(NetworkLayout layout, int m, int rowBlock, int elementBytes)
     {
         int blocks = (m + rowBlock - 1) / rowBlock;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using HpcBackprop.Kernels.Gemm;
 
 namespace HpcBackprop.Engine;
@@ -86,6 +87,7 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
     /// blocks, so each block's forward product reads it packed instead of packing it again (<see cref="ForwardTheta"/>).
     /// The buffer grows on demand and is reused.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public void PackThetas(ReadOnlySpan<T> parameters)   // ParameterCount
     {
         NetworkLayout layout = Layout;
@@ -111,6 +113,7 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
     /// parameters PackThetas was given: the engine asks for it only in a call that has just run PackThetas on the
     /// same parameters (both follow from m &gt; RowBlock).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public Kernels.Gemm.GemmOperand<T> ForwardTheta(ReadOnlySpan<T> parameters, int index, bool packed = false)
     {
         NetworkLayout layout = Layout;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace HpcBackprop.Engine;
 
@@ -26,6 +27,7 @@ internal sealed class BlockBuffers<T>
     public static BlockBuffers<T> ForCurrentThread => t_current ??= new BlockBuffers<T>();
 
     /// <summary>Sizes the buffers for <paramref name="layout"/> and up to <paramref name="rowBlock"/> rows; allocates only to grow.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public BlockBuffers<T> Prepare(NetworkLayout layout, int rowBlock)
     {
         if (ReferenceEquals(layout, _layout) && rowBlock <= RowBlock)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace HpcBackprop.Engine;
 
@@ -46,6 +47,7 @@ internal static class EngineDispatch
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static T CostAndGradient<T>(
         NetworkLayout layout,
         BackpropagationOptions options,

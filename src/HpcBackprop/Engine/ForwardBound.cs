@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using HpcBackprop.Kernels;
 
 namespace HpcBackprop.Engine;
@@ -19,6 +20,7 @@ internal static class ForwardBound
     /// square root of the type's range), so false means only "not known": the caller then checks the inputs
     /// and runs the pass.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static bool CannotOverflow<T>(NetworkLayout layout, ReadOnlySpan<T> parameters, ReadOnlySpan<T> features)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace HpcBackprop.Engine;
 
@@ -42,6 +43,7 @@ internal static class InputValidation
     }
 
     /// <summary>m from the labels: at least one, each a class index 0..K-1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static int CheckLabels(NetworkLayout layout, ReadOnlySpan<int> labels)
     {
         ArgumentNullException.ThrowIfNull(layout);
@@ -64,6 +66,7 @@ internal static class InputValidation
     }
 
     /// <summary>m from the targets: a whole number of rows of K values, at least one row, each value in [0, 1].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static int CheckTargets<T>(NetworkLayout layout, ReadOnlySpan<T> targets)
         where T : IFloatingPointIeee754<T>
     {
@@ -146,6 +149,7 @@ internal static class InputValidation
     /// that holds a NaN or an infinity. Scanning only on this rare path keeps the hot path free of it.
     /// <paramref name="inputSize"/> is s(1), to name the example and feature of a bad feature.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void ThrowIfNonFiniteInput<T>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> features, int inputSize)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -167,6 +171,7 @@ internal static class InputValidation
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static int IndexOfNonFinite<T>(ReadOnlySpan<T> values)
         where T : IFloatingPointIeee754<T>
     {

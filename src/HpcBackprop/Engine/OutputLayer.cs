@@ -25,7 +25,7 @@ internal static class OutputLayer
         int k = y.Outputs;
         for (int t = 0; t < count; t++)
         {
-            y.WriteTarget(start + t, targets.Slice(t * k, k), T.Zero, T.One);
+            y.WriteTarget(start + t, targets.Slice(t * k, k), T.One);
         }
 
         T cost = LogisticCost.Sum<T>(z, targets);

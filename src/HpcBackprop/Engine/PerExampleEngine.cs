@@ -124,6 +124,7 @@ internal static class PerExampleEngine
     /// off the bias column, by <see cref="RegularizedOuterProduct"/>: bit for bit what accumulating the block
     /// into Delta and then forming D from Delta gives, in one pass.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static void WriteGradient<T>(
         Workspace<T> ws,
         ReadOnlySpan<T> parameters,   // ParameterCount
@@ -149,6 +150,7 @@ internal static class PerExampleEngine
     }
 
     /// <summary>The largest |d(l)| of a block's hidden layers (0 without any), NaN when one is not finite.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static T HiddenErrors<T>(Workspace<T> ws, int count)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -162,6 +164,7 @@ internal static class PerExampleEngine
     }
 
     /// <summary>d(l) = (Theta(l)' d(l+1))[1..] .* a(l) .* (1 - a(l)), l = L-1 .. 2, for one block whose d(L) is set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static void Backward<T>(Workspace<T> ws, ReadOnlySpan<T> parameters, int count)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -224,6 +227,7 @@ internal static class PerExampleEngine
             Emit(ws, start, count, outputs, classes);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
         void Emit(Workspace<T> w, int start, int count, Span<T> outputs, Span<int> classes)
         {
             ReadOnlySpan<T> h = w.Activations(layout.LayerCount - 1, count);

@@ -53,6 +53,7 @@ internal static class Regularization
     }
 
     /// <summary>sum of the squared non-bias weights (j &gt;= 1) of every Theta, row by row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static T SquaredWeights<T>(NetworkLayout layout, ReadOnlySpan<T> parameters)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -89,6 +90,7 @@ internal static class Regularization
     /// when a pre-activation or J is not finite. Engines that write D themselves call this first, so that a
     /// throw leaves the caller's gradient untouched.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static T CheckedCost<T>(
         ReadOnlySpan<T> parameters,  // ParameterCount
         ReadOnlySpan<T> features,    // m x s(1), only read to name a non-finite input

@@ -28,6 +28,7 @@ internal sealed unsafe class RowBlockWork<T>(BatchedWorkspace<T> ws) : IParallel
     private bool _packedThetas;
 
     /// <summary>Runs the <paramref name="chunks"/> chunks on up to <paramref name="dop"/> threads of <paramref name="team"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public void Run(WorkerTeam? team, int dop, ReadOnlySpan<T> parameters, ReadOnlySpan<T> features, Supervision<T> y, int chunks, bool wantGradient, bool packedThetas)
     {
         // Sized here, on the calling thread, before any worker writes into them.

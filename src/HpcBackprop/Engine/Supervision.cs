@@ -38,11 +38,13 @@ internal readonly ref struct Supervision<T>
     public int Outputs { get; }
 
     /// <summary>Writes example <paramref name="t"/>'s target vector y(t) (K values) into <paramref name="y"/>.</summary>
-    public void WriteTarget(int t, Span<T> y, T zero, T one)
+    public void WriteTarget(int t, Span<T> y, T one)
     {
         if (HasLabels)
         {
-            y.Fill(zero);
+            // Clear, not Fill(T.Zero): the same +0 bits, through a non-generic routine that is compiled ahead of time,
+            // where Fill's generic instantiation starts as tier-0 code (README, "Tiered compilation").
+            y.Clear();
             y[Labels[t]] = one;
         }
         else

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace HpcBackprop.Engine;
 
@@ -88,6 +89,7 @@ internal sealed class WorkerTeam : IDisposable
     /// when it ran on a worker. Not reentrant: an item must not call Run on the same team (the engines pass no
     /// team to nested work).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public void Run(IParallelWork work, int itemCount, int maxDegreeOfParallelism)
     {
         int helpers = Math.Min(Math.Min(maxDegreeOfParallelism - 1, _threads.Length), itemCount - 1);
@@ -161,6 +163,7 @@ internal sealed class WorkerTeam : IDisposable
     }
 
     // Workers that joined usually finish within microseconds of the caller: spin briefly, then block.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private void WaitForActiveWorkers()
     {
         var spinner = default(SpinWait);
@@ -186,6 +189,7 @@ internal sealed class WorkerTeam : IDisposable
         Volatile.Write(ref _callerWaiting, 0);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private void Drain(IParallelWork work)
     {
         int i;
@@ -195,6 +199,7 @@ internal sealed class WorkerTeam : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private void WorkerLoop()
     {
         int seen = 0;
@@ -248,6 +253,7 @@ internal sealed class WorkerTeam : IDisposable
 
     // Whether a worker that last saw call `seen` stops waiting: the team is disposed (call = seen) or a later
     // call is published (call = it).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private bool Arrived(int seen, out int call)
     {
         if (_disposed)
@@ -261,6 +267,7 @@ internal sealed class WorkerTeam : IDisposable
     }
 
     // The next call after `seen`, spinning for SpinTicks (when asked to) and then blocking; `seen` itself once disposed.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private int WaitForCall(int seen, bool spin)
     {
         long deadline = Stopwatch.GetTimestamp() + (spin ? SpinTicks : 0);

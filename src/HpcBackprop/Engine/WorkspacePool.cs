@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace HpcBackprop.Engine;
 
 /// <summary>A workspace the pool can make and match by layout.</summary>
@@ -53,6 +55,7 @@ internal static class WorkspacePool<TWorkspace>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static TWorkspace Rent(NetworkLayout layout)
     {
         lock (Gate)
@@ -74,6 +77,7 @@ internal static class WorkspacePool<TWorkspace>
         return TWorkspace.Create(layout);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void Return(TWorkspace workspace)
     {
         lock (Gate)

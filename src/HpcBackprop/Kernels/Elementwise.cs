@@ -27,6 +27,7 @@ internal interface IElementwiseOperator
 internal static class Elementwise
 {
     /// <summary>destination[i] = TOp(x[i], y[i]); destination may be x or y itself (not a shifted overlap).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void Map<TOp, T>(TOp op, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination)
         where TOp : IElementwiseOperator
         where T : unmanaged, IFloatingPointIeee754<T>

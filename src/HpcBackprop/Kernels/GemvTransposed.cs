@@ -19,6 +19,7 @@ internal static class GemvTransposed
     /// Theta serves both, and each e chunk is loaded and stored once per four rows; the terms are added in
     /// order of i.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void Compute<T>(ReadOnlySpan<T> theta, int rows, int columns, ReadOnlySpan<T> d, Span<T> e, int count)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -41,6 +41,7 @@ internal static class GemvWithBias
         return Dispatch<T, Yes>(theta, rows, columns, x, z, count);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static T Dispatch<T, TSquares>(ReadOnlySpan<T> theta, int rows, int columns, ReadOnlySpan<T> x, Span<T> z, int count)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TSquares : IStaticFlag

@@ -13,6 +13,7 @@ namespace HpcBackprop.Kernels;
 /// </remarks>
 internal static class LargestMagnitude
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static T Of<T>(ReadOnlySpan<T> values)
         where T : unmanaged, IFloatingPointIeee754<T>
         => SimdPath.Active switch

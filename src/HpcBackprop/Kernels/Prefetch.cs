@@ -13,6 +13,7 @@ internal static class Prefetch
     /// Asks for every cache line of <paramref name="data"/> into L2 (prefetcht1), not L1, so the work done
     /// meanwhile keeps its L1. A hint only: no effect on results, and nothing where x86 prefetch is unavailable.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static unsafe void ToL2<T>(ReadOnlySpan<T> data)
         where T : unmanaged
     {

@@ -18,6 +18,7 @@ internal static class RankOneUpdate
     /// gets the update under the L2-bandwidth bound of one pass per example; every entry still receives its
     /// terms in example order, one fused multiply-add each, so the result does not depend on the block size.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void Accumulate<T>(Span<T> delta, int rows, int columns, ReadOnlySpan<T> d, ReadOnlySpan<T> a, int count)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -20,6 +20,7 @@ namespace HpcBackprop.Kernels;
 internal static class Reduction
 {
     /// <summary>The sum over i of op(x[i], y[i]); y has x's length (a unary op may pass x again).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static T Sum<TOp, T>(TOp op, ReadOnlySpan<T> x, ReadOnlySpan<T> y)
         where TOp : IElementwiseOperator
         where T : unmanaged, IFloatingPointIeee754<T>

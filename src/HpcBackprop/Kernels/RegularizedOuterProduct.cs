@@ -25,6 +25,7 @@ internal static class RegularizedOuterProduct
     /// count x (columns - 1). With delta empty read as zeros: gradient[i, 0] = invM (delta[i, 0] + sum_t d[t, i]);
     /// gradient[i, j + 1] = invM (delta[i, j + 1] + sum_t d[t, i] a[t, j]) + scale theta[i, j + 1].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void Compute<T>(
         Span<T> gradient, int rows, int columns, ReadOnlySpan<T> d, ReadOnlySpan<T> a, int count, T invM, T scale, ReadOnlySpan<T> theta,
         ReadOnlySpan<T> delta = default)
@@ -50,6 +51,7 @@ internal static class RegularizedOuterProduct
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static void Dispatch<T, TDelta>(
         Span<T> gradient, int rows, int columns, ReadOnlySpan<T> d, ReadOnlySpan<T> a, int count, T invM, T scale, ReadOnlySpan<T> theta, ReadOnlySpan<T> delta)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -13,6 +13,7 @@ internal static class Sigmoid
     /// depend on the span's length (the number of examples in a block); and <see cref="Exponential"/> computes
     /// each lane from its own argument alone, saturated ones included.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void Compute<T>(ReadOnlySpan<T> z, Span<T> a)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

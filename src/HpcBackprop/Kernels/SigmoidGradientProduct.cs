@@ -8,6 +8,7 @@ namespace HpcBackprop.Kernels;
 internal static class SigmoidGradientProduct
 {
     /// <summary>d[i] = e[i] a[i] (1 - a[i]); <paramref name="d"/> may be <paramref name="e"/> itself (not a shifted overlap).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void Compute<T>(ReadOnlySpan<T> e, ReadOnlySpan<T> a, Span<T> d)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

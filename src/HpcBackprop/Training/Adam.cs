@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace HpcBackprop.Training;
 
@@ -56,6 +57,7 @@ public sealed class Adam<T> : MiniBatchOptimizer<T>
         Array.Clear(_v);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private protected override void Update(Span<T> x, ReadOnlySpan<T> g, long step)
     {
         double correction1 = 1 - Math.Pow(_beta1, step), correction2 = 1 - Math.Pow(_beta2, step);

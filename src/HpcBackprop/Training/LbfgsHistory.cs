@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace HpcBackprop.Training;
 
@@ -61,6 +62,7 @@ internal sealed class LbfgsHistory<T>
     /// Stores s = x - x0, y = g - g0, dropping the oldest pair when full, unless y's &lt;= 1e-10 |y| |s|.
     /// </summary>
     /// <returns>Whether the pair was stored.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public bool TryAdd(ReadOnlySpan<T> x0, ReadOnlySpan<T> x, ReadOnlySpan<T> g0, ReadOnlySpan<T> g)
     {
         Span<T> step = _candidateStep, change = _candidateChange;
@@ -86,6 +88,7 @@ internal sealed class LbfgsHistory<T>
     }
 
     /// <summary>destination = -H g, with H0 = (s'y / y'y) I from the newest pair (the identity when empty).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public void NegativeProduct(ReadOnlySpan<T> g, Span<T> destination)
     {
         VectorMath.Negate(g, destination);

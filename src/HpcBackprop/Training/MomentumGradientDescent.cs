@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace HpcBackprop.Training;
 
@@ -28,6 +29,7 @@ public sealed class MomentumGradientDescent<T> : MiniBatchOptimizer<T>
 
     private protected override void Prepare(int n) => Array.Clear(Ensure(ref _velocity, n));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private protected override void Update(Span<T> x, ReadOnlySpan<T> g, long step)
     {
         Span<T> v = _velocity;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace HpcBackprop.Training;
 
@@ -9,6 +10,7 @@ namespace HpcBackprop.Training;
 /// </summary>
 internal static class VectorMath
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static double Dot<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -26,6 +28,7 @@ internal static class VectorMath
         => Math.Sqrt(Dot(x, x));
 
     /// <summary>destination = x + a y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void AddScaled<T>(ReadOnlySpan<T> x, double a, ReadOnlySpan<T> y, Span<T> destination)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -37,6 +40,7 @@ internal static class VectorMath
     }
 
     /// <summary>x = a x + b y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void Combine<T>(double a, Span<T> x, double b, ReadOnlySpan<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -48,6 +52,7 @@ internal static class VectorMath
     }
 
     /// <summary>x = a x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void Scale<T>(double a, Span<T> x)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -58,6 +63,7 @@ internal static class VectorMath
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void Negate<T>(ReadOnlySpan<T> x, Span<T> destination)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -21,6 +21,7 @@ internal static class ColumnSums
     /// stored (a column walk would touch a new cache line per element) and the strided column of
     /// Delta is read and written once.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void Accumulate<T>(
         ReadOnlySpan<T> d,   // rows x n, row-major
         int rows, int n,

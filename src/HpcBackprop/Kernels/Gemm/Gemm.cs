@@ -23,6 +23,7 @@ namespace HpcBackprop.Kernels.Gemm;
 internal static class Gemm
 {
     /// <summary>C (m x n, rows <paramref name="ldc"/> apart) = beta C + op(A) op(B).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void Compute<T>(scoped in GemmOperand<T> a, scoped in GemmOperand<T> b, T beta, Span<T> c, int ldc)
         where T : unmanaged, IFloatingPointIeee754<T>
         => Compute(in a, in b, beta, ReadOnlySpan<T>.Empty, c, ldc, default(NoEpilogue<T>));
@@ -42,6 +43,7 @@ internal static class Gemm
     /// The packing to use instead of <see cref="GemmPathChoice.For"/>, for tests and tuning (an operand that comes
     /// packed is read packed all the same).
     /// </param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void Compute<T, TEpilogue>(
         scoped in GemmOperand<T> a, scoped in GemmOperand<T> b, T beta, ReadOnlySpan<T> bias, Span<T> c, int ldc,
         scoped in TEpilogue epilogue, GemmPathChoice? forcedPath = null)
@@ -116,6 +118,7 @@ internal static class Gemm
 
     // A packed copy must be one Pack made at the active width for an operand with this k, and hold this operand's
     // rows (columns) from a sliver boundary: the kernel reads whole slivers of it without bounds checks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static void CheckPacked<T>(scoped in GemmOperand<T> x, bool asA)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -138,6 +141,7 @@ internal static class Gemm
     }
 
     /// <summary>The packing <see cref="Compute{T, TEpilogue}"/> chooses for op(A) op(B) at the active width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static GemmPathChoice PathFor<T>(scoped in GemmOperand<T> a, scoped in GemmOperand<T> b)
         where T : unmanaged, IFloatingPointIeee754<T>
         => Choose<T>(a.Rows, b.Columns, in a, in b, SimdPath.Active switch
@@ -148,6 +152,7 @@ internal static class Gemm
             _ => 1,
         }, null);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static GemmPathChoice Choose<T>(int m, int n, scoped in GemmOperand<T> a, scoped in GemmOperand<T> b, int width, GemmPathChoice? forced)
     {
         // A transposed op(B) cannot be read in place: the kernel loads its rows as vectors. An operand packed
@@ -162,6 +167,7 @@ internal static class Gemm
     /// Elements <see cref="Pack{T}"/> writes for op(X) of <paramref name="count"/> rows (op(A)) or columns (op(B)) and
     /// inner dimension <paramref name="k"/>, at the active width's blocking.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static int PackedLength<T>(int count, int k, bool asA)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -175,6 +181,7 @@ internal static class Gemm
     /// attached to it (<see cref="GemmOperand{T}.WithPacked"/>): products that use one operand many times (a
     /// Theta' over many row blocks, a D' over many column blocks) pack it once instead of once per product.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static GemmOperand<T> Pack<T>(scoped in GemmOperand<T> x, bool asA, Span<T> packed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -189,6 +196,7 @@ internal static class Gemm
         return x.WithPacked(packed[..length], extent, 0);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static void Scale<T>(Span<T> c, int m, int n, int ldc, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -202,6 +210,7 @@ internal static class Gemm
     }
 
     // k = 0: the product is empty, so C is its start value (beta C, or the bias) through the epilogue.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static void FinishWithoutProduct<T, TEpilogue>(bool accumulate, ReadOnlySpan<T> bias, Span<T> c, int m, int n, int ldc, scoped in TEpilogue epilogue)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TEpilogue : IGemmEpilogue<T>, allows ref struct

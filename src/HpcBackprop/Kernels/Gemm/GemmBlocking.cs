@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using HpcBackprop.Kernels.Simd;
 
 namespace HpcBackprop.Kernels.Gemm;
@@ -52,6 +53,7 @@ internal readonly struct GemmBlocking
     public int NC { get; }
 
     /// <summary>The blocking of the width the kernels run at (<see cref="SimdPath.Active"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static GemmBlocking ForActiveWidth<T>()
         where T : unmanaged, IFloatingPointIeee754<T>
         => SimdPath.Active switch

@@ -24,6 +24,7 @@ internal static class GemmPacking
     /// Packs op(A) rows <paramref name="row"/> .. + <paramref name="mc"/>, k <paramref name="k"/> .. + <paramref name="kc"/>:
     /// sliver s (MR rows) starts at packed[s * MR * kc], its element (r, p) is at [p * MR + r].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void PackA<TOps, TVec, T>(scoped in GemmOperand<T> a, int row, int mc, int k, int kc, int mr, Span<T> packed)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
@@ -34,6 +35,7 @@ internal static class GemmPacking
     /// Packs op(B) k <paramref name="k"/> .. + <paramref name="kc"/>, columns <paramref name="column"/> .. + <paramref name="nc"/>:
     /// sliver s (NR columns) starts at packed[s * NR * kc], its element (p, j) is at [p * NR + j].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void PackB<TOps, TVec, T>(scoped in GemmOperand<T> b, int k, int kc, int column, int nc, int nr, Span<T> packed)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
@@ -47,6 +49,7 @@ internal static class GemmPacking
     /// So rows (columns) r .. of k block pc are at packed[pc * extent + r * kc], for r a multiple of MR (NR).
     /// </summary>
     /// <returns>The extent.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static int PackWhole<TOps, TVec, T>(scoped in GemmOperand<T> x, bool asA, GemmBlocking blocking, Span<T> packed)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct

@@ -23,6 +23,7 @@ internal static class PackTranspose
     /// lines (one per i) are contiguous along k. Returns the number of k steps done (a multiple of the
     /// block); the caller copies the rest.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static int Copy<T>(ref T src, nint across, int kc, int width, ref T dst)
         where T : unmanaged
     {
@@ -41,6 +42,7 @@ internal static class PackTranspose
         return Copy4(ref Unsafe.As<T, double>(ref src), across, kc, width, ref Unsafe.As<T, double>(ref dst));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static int Copy8(ref float src, nint across, int kc, int width, ref float dst)
     {
         int p = 0;
@@ -83,6 +85,7 @@ internal static class PackTranspose
         return p;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static int Copy4(ref double src, nint across, int kc, int width, ref double dst)
     {
         int p = 0;
@@ -111,6 +114,7 @@ internal static class PackTranspose
 
     // A sliver of 6 rows, 8 k steps at a time: the 8 x 8 transpose of Copy8 without rows 6 and 7. Each k
     // step's 6 values are rows 0-3 (a 128-bit half of u) and rows 4-5 (a 64-bit quarter of t4 or t5).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static int Copy6x8(ref float src, nint across, int kc, ref float dst)
     {
         int p = 0;
@@ -152,6 +156,7 @@ internal static class PackTranspose
 
     // A sliver of 6 rows, 4 k steps at a time: the 4 x 4 transpose of Copy4 for rows 0-3, and the pairs of
     // rows 4-5 from one unpack.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static int Copy6x4(ref double src, nint across, int kc, ref double dst)
     {
         int p = 0;

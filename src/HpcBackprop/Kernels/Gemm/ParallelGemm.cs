@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using HpcBackprop.Engine;
 
 namespace HpcBackprop.Kernels.Gemm;
@@ -152,6 +153,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// The blocks of an m x n x k product: row panels of <paramref name="rowPanel"/> and column panels
     /// of <paramref name="columnPanel"/>; a function of the shapes alone. (1, 1) blocks means unsplit.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void Blocks(int m, int n, int k, out int rowPanel, out int columnPanel, out int rowPanels, out int columnPanels)
     {
         GemmBlocking blocking = GemmBlocking.ForActiveWidth<T>();
@@ -177,6 +179,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// <see cref="GemmBuffers{T}"/>).
     /// </summary>
     /// <returns>False when the sigmoid epilogue saw a non-finite z; true otherwise.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static bool Unsplit(
         scoped in GemmOperand<T> a, scoped in GemmOperand<T> b, T beta, ReadOnlySpan<T> bias, Span<T> c, int ldc,
         scoped in EpilogueArguments<T> epilogue)
@@ -214,6 +217,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// alternated 4 times): 10.9-12.8 ms against 11.6-13.7 ms with each block packing its own D'.
     /// </remarks>
     /// <returns>False when the sigmoid epilogue saw a non-finite z; true otherwise.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public bool Compute(
         WorkerTeam? team, int maxDegreeOfParallelism,
         scoped in GemmOperand<T> a, scoped in GemmOperand<T> b, T beta, ReadOnlySpan<T> bias, Span<T> c, int ldc,
@@ -318,6 +322,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     }
 
     /// <summary>One block: rows ic .. ic + mc, columns jc .. jc + nc of C, as a GEMM of its own.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public void Execute(int item)
     {
         int ic = item / _columnPanels * _rowPanel, jc = item % _columnPanels * _columnPanel;
