@@ -14,13 +14,16 @@ namespace HpcBackprop.Kernels;
 /// <remarks>
 /// log h = -softplus(-z) and log(1 - h) = -softplus(z), with softplus(x) = max(x, 0) + log(1 + e^-|x|).
 /// Unlike the literal formula, a saturated unit (h rounded to exactly 0 or 1) gives a finite, correct
-/// term instead of log(0) = -infinity. log(1 + t) is evaluated as log(u) t / (u - 1) with u = 1 + t
-/// (Goldberg's trick), accurate also where t is tiny.
+/// term instead of log(0) = -infinity. log(1 + t) for t = e^-|x| in (0, 1] is 2 atanh(s) with s = t / (2 + t)
+/// in (0, 1/3], by its series (<see cref="Log1P{TOps, TVec, T}"/>): accurate also where t is tiny, and with no
+/// call to a general log. .NET's vector log, which this kernel called before, is a generic method the JIT does not
+/// inline, so a process ran it as tier-0 code for its first few hundred milliseconds (README, "Tiered compilation").
 /// </remarks>
 internal static class LogisticCost
 {
     /// <summary>The sum over i of y[i] softplus(-z[i]) + (1 - y[i]) softplus(z[i]).</summary>
     /// <remarks>Summed in a fixed order for a given length and width, no lane counted twice (see <see cref="Reduction"/>).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static T Sum<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -40,26 +43,84 @@ internal static class LogisticCost
             TVec zero = TOps.Zero;
             TVec one = TOps.Create(T.One);
             TVec t = Exp<TOps, TVec, T>(TOps.Negate(TOps.Abs(z)));    // e^-|z| in (0, 1]
-            TVec u = TOps.Add(one, t);
-
-            // Goldberg: log(1 + t) = log(u) t / (u - 1), exact where u rounds to 1 (there t / (u - 1) is t / 0,
-            // which the select discards).
-            TVec log1p = TOps.SelectWhereEqual(u, one, t, TOps.Multiply(TOps.Log(u), TOps.Divide(t, TOps.Subtract(u, one))));
+            TVec log1p = Log1P<TOps, TVec, T>(t);
             TVec softplusPos = TOps.Add(TOps.Max(z, zero), log1p);                 // softplus(z)  = -log(1 - h)
             TVec softplusNeg = TOps.Add(TOps.Max(TOps.Negate(z), zero), log1p);    // softplus(-z) = -log(h)
             return TOps.Add(TOps.Multiply(y, softplusNeg), TOps.Multiply(TOps.Subtract(one, y), softplusPos));
         }
 
-        // Not inlined: the loop also calls .NET's vector log, and no vector register survives a call on x64 Unix, so
-        // an inlined exp's constants, hoisted out of the loop, went to the stack and back around every log (84 vector
-        // loads from the stack in the AVX2 loop's code, 42 with this call). Inlined, the float cost of 262144 terms
-        // took 1.5x as long as with .NET's exp, and 400-25-10's per-example step (the cost of each block of 8
-        // examples) 6% longer; as a call it is 7-10% faster than .NET's exp.
-        [MethodImpl(MethodImplOptions.NoInlining)]
+        // Not inlined. With .NET's vector log in the loop (before Log1P), an inlined exp's constants went to the stack and
+        // back around every log call (no vector register survives a call on x64 Unix), and the float cost took 1.5x as long.
+        // Without that call it is still slower inlined: the float cost of 50000 terms took 77-225 us against 42 us as a call
+        // (double 233-256 against 106-119 us; Zen 5, 512 bits, pinned, min over 40 rounds of 200, two alternations).
+        // Optimized from its first call: a method the optimized loop calls rather than inlines goes through tier 0 of its
+        // own, where nothing inlines, so the exp's helpers ran as tier-0 calls for the first few hundred milliseconds of a
+        // process (README, "Tiered compilation").
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         private static TVec Exp<TOps, TVec, T>(TVec x)
             where TOps : IVectorOps<TVec, T>
             where TVec : struct
             where T : unmanaged, IFloatingPointIeee754<T>
             => TOps.Exp(x);
     }
+
+    /// <summary>log(1 + t) for t in [0, 1], lane by lane.</summary>
+    /// <remarks>
+    /// 2 atanh(s) = 2 s (1 + s^2/3 + s^4/5 + ...) with s = t / (2 + t) in [0, 1/3], by Horner's scheme in q = s^2 &lt;= 1/9,
+    /// cut after 7 terms in float and 16 in double: the rest is below q^n / (2n + 1) relative, 0.25 u in float (n = 7)
+    /// and 0.15 u in double (n = 16). Rounding: s takes 2 u (the sum and the quotient), q's error reaches the result
+    /// scaled by q P'(q) / P(q) &lt; 0.04, Horner's steps about 1.1 u (each inner step's error is scaled by q), and the
+    /// final product 1 u: within 5 u in all, plus the error of t itself, carried with a factor
+    /// t / ((1 + t) log(1 + t)) &lt;= 1. Below u, t gives s = t / 2 and the result t itself (s rounds only for subnormal t).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TVec Log1P<TOps, TVec, T>(TVec t)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        TVec s = TOps.Divide(t, TOps.Add(C<TOps, TVec, T>(2.0), t));
+        TVec q = TOps.Multiply(s, s);
+        TVec p;
+        if (typeof(T) == typeof(float))
+        {
+            p = C<TOps, TVec, T>(1.0 / 13);
+        }
+        else
+        {
+            p = C<TOps, TVec, T>(1.0 / 31);
+            p = Step<TOps, TVec, T>(p, q, 1.0 / 29);
+            p = Step<TOps, TVec, T>(p, q, 1.0 / 27);
+            p = Step<TOps, TVec, T>(p, q, 1.0 / 25);
+            p = Step<TOps, TVec, T>(p, q, 1.0 / 23);
+            p = Step<TOps, TVec, T>(p, q, 1.0 / 21);
+            p = Step<TOps, TVec, T>(p, q, 1.0 / 19);
+            p = Step<TOps, TVec, T>(p, q, 1.0 / 17);
+            p = Step<TOps, TVec, T>(p, q, 1.0 / 15);
+            p = Step<TOps, TVec, T>(p, q, 1.0 / 13);
+        }
+
+        p = Step<TOps, TVec, T>(p, q, 1.0 / 11);
+        p = Step<TOps, TVec, T>(p, q, 1.0 / 9);
+        p = Step<TOps, TVec, T>(p, q, 1.0 / 7);
+        p = Step<TOps, TVec, T>(p, q, 1.0 / 5);
+        p = Step<TOps, TVec, T>(p, q, 1.0 / 3);
+        p = Step<TOps, TVec, T>(p, q, 1.0);
+        return TOps.Multiply(TOps.Add(s, s), p);
+    }
+
+    // p q + c, with c a constant the JIT folds.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec Step<TOps, TVec, T>(TVec p, TVec q, double c)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => TOps.MultiplyAdd(p, q, C<TOps, TVec, T>(c));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec C<TOps, TVec, T>(double value)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => TOps.Create(T.CreateTruncating(value));
 }

@@ -1,16 +1,20 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using FsCheck.Xunit;
 using HpcBackprop.Kernels;
+using HpcBackprop.Kernels.Simd;
 
 namespace HpcBackprop.Tests.Kernels;
 
 /// <summary>LogisticCost against its naive loop and a high-precision evaluation, once per element type.</summary>
 /// <remarks>
 /// Error budget of one term y softplus(-z) + (1 - y) softplus(z) on one path, with E = Fp.ElementaryUlpsInU:
-/// t = e^-|z| within E u; log(1 + t) by Goldberg's trick within 5 u plus E u for log plus E u carried from t
-/// (d log1p / dt times t / log1p &lt;= 1); softplus adds two nonnegative numbers (+1 u); 1 - y, the two products
-/// and their sum add 3 u: (2 E + 9) u relative to the term, whose parts are all nonnegative for y in [0, 1].
-/// Summing n nonnegative terms adds gamma_n. Two paths differ by at most twice the sum of those.
+/// t = e^-|z| within E u; log(1 + t) within 5 u plus E u carried from t (d log1p / dt times t / log1p &lt;= 1), by the
+/// kernel's series (<see cref="LogisticCost.Log1P{TOps, TVec, T}"/>, checked on its own below); by the naive loop's
+/// Goldberg's trick, within 5 u plus E u for its log plus the E u from t. Softplus adds two nonnegative numbers (+1 u);
+/// 1 - y, the two products and their sum add 3 u: at most (2 E + 9) u relative to the term on either path, whose
+/// parts are all nonnegative for y in [0, 1]. Summing n nonnegative terms adds gamma_n. Two paths differ by at most
+/// twice the sum of those.
 /// </remarks>
 public abstract class LogisticCostTests<T>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -63,6 +67,32 @@ public abstract class LogisticCostTests<T>
         Assert.Equal(40.0, Fp<T>.D(LogisticCost.Sum<T>([z], [T.Zero])), 1e-6);
     }
 
+    // log(1 + t) on the active width against the exact value (a fixed-point series, not another floating-point log),
+    // for t across (0, 1]: uniform, log-uniform down to 2^-120, and the ends.
+    [Property(MaxTest = 40)]
+    public void Log1P_is_within_five_u_of_the_exact_value(int seed)
+    {
+        var random = new Random(seed);
+        var t = new T[64 + random.Next(64)];
+        for (int i = 0; i < t.Length; i++)
+        {
+            t[i] = Fp<T>.Of(random.Next(2) == 0 ? random.NextDouble() : Math.ScaleB(1 + random.NextDouble(), -1 - random.Next(120)));
+        }
+
+        CheckLog1P(t);
+    }
+
+    [Fact]
+    public void Log1P_is_right_at_the_ends_and_below_the_normal_range()
+    {
+        T half = Fp<T>.Of(0.5);
+        CheckLog1P(
+        [
+            T.Zero, T.Epsilon, Fp<T>.Of(3 * Fp<T>.Subnormal), Fp<T>.Of(Math.ScaleB(1.0, typeof(T) == typeof(float) ? -126 : -1022)), Fp<T>.Of(Fp<T>.U), Fp<T>.Of(2 * Fp<T>.U),
+            Fp<T>.Of(1e-3), Fp<T>.Of(0.25), T.BitDecrement(half), half, T.BitIncrement(half), T.BitDecrement(T.One), T.One,
+        ]);
+    }
+
     [Fact]
     public void Mismatched_lengths_throw()
     {
@@ -86,6 +116,51 @@ public abstract class LogisticCostTests<T>
         return u == T.One ? t : T.Log(u) * (t / (u - T.One));
     }
 
+    // Within 5 u of the exact log(1 + t) (the kernel's derivation), plus one subnormal: for subnormal t, s = t / 2 rounds.
+    private static void CheckLog1P(T[] t)
+    {
+        T[] result = EvaluateLog1P(t);
+        for (int i = 0; i < t.Length; i++)
+        {
+            double ti = Fp<T>.D(t[i]);
+            double exact = ExactLog1P.Of(ti);
+            double error = ExactLog1P.Error(Fp<T>.D(result[i]), ti);
+            double bound = (5 * Fp<T>.U * exact) + Fp<T>.Subnormal;
+            Assert.True(error <= bound, $"log(1 + {ti:R}): got {Fp<T>.D(result[i]):R}, exact {exact:R}, error {error:R} > bound {bound:R}");
+        }
+    }
+
+    private static T[] EvaluateLog1P(T[] t)
+    {
+        var result = new T[t.Length];
+        switch (SimdPath.Active)
+        {
+            case SimdWidth.Vector512: ApplyLog1P<Ops512<T>, Vector512<T>>(t, result); break;
+            case SimdWidth.Vector256: ApplyLog1P<Ops256<T>, Vector256<T>>(t, result); break;
+            case SimdWidth.Vector128: ApplyLog1P<Ops128<T>, Vector128<T>>(t, result); break;
+            default: ApplyLog1P<OpsScalar<T>, T>(t, result); break;
+        }
+
+        return result;
+    }
+
+    // Whole vectors at a time, the last padded with zeros.
+    private static void ApplyLog1P<TOps, TVec>(T[] t, T[] result)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+    {
+        int w = TOps.Count;
+        var padded = new T[(t.Length + w - 1) / w * w];
+        t.CopyTo(padded, 0);
+        var all = new T[padded.Length];
+        for (int i = 0; i < padded.Length; i += w)
+        {
+            TOps.Store(LogisticCost.Log1P<TOps, TVec, T>(TOps.Load(in padded[i])), ref all[i]);
+        }
+
+        all.AsSpan(0, t.Length).CopyTo(result);
+    }
+
     private static void Check(int n, int offset, int seed)
     {
         var data = new TestData<T>(seed);
@@ -107,6 +182,57 @@ public abstract class LogisticCostTests<T>
 
         double bound = (2 * (Fp<T>.Gamma(Math.Max(n, 1)) + (TermBoundInU * Fp<T>.U)) * sumAbs) + (4 * n * Fp<T>.Subnormal);
         KernelAssert.Within(Fp<T>.D(cost), Fp<T>.D(expected), bound, $"sum of {n} cost terms");
+    }
+}
+
+/// <summary>log(1 + t) for t in [0, 1], exactly enough: 2 atanh(s), s = t / (2 + t), in 400-bit binary fixed point.</summary>
+internal static class ExactLog1P
+{
+    private const int Bits = 400;
+
+    /// <summary>Below this t, log(1 + t) = t (1 - t/2 + ...) is t itself to 2^-121 relative.</summary>
+    private static readonly double Tiny = Math.ScaleB(1.0, -120);
+
+    /// <summary>log(1 + t) rounded to a double, for messages.</summary>
+    public static double Of(double t) => t < Tiny ? t : Math.ScaleB((double)Fixed(t), -Bits);
+
+    /// <summary>|approximation - log(1 + t)|, formed exactly and rounded once.</summary>
+    public static double Error(double approximation, double t)
+    {
+        if (t < Tiny)
+        {
+            return Math.Abs(approximation - t); // exact: both are T values within a factor 2 of each other, or tiny
+        }
+
+        (BigInteger m, int q) = Split(approximation);
+        BigInteger scaled = q + Bits >= 0 ? m << (q + Bits) : m >> -(q + Bits);
+        return Math.ScaleB((double)BigInteger.Abs(scaled - Fixed(t)), -Bits);
+    }
+
+    // log(1 + t) x 2^Bits, truncated; each series term is truncated to 2^-Bits, some 2^-390 in all.
+    private static BigInteger Fixed(double t)
+    {
+        // t = m 2^q with q <= 0 for t <= 1: s = t / (2 + t) = m / (2^(1 - q) + m).
+        (BigInteger m, int q) = Split(t);
+        BigInteger s = (m << Bits) / ((BigInteger.One << (1 - q)) + m);
+        BigInteger s2 = (s * s) >> Bits;
+        BigInteger sum = BigInteger.Zero, power = s;
+        for (int j = 0; !power.IsZero; j++)
+        {
+            sum += power / ((2 * j) + 1);
+            power = (power * s2) >> Bits;
+        }
+
+        return sum << 1;
+    }
+
+    // |x| = m 2^q exactly, x finite.
+    private static (BigInteger M, int Q) Split(double x)
+    {
+        long bits = BitConverter.DoubleToInt64Bits(Math.Abs(x));
+        int biased = (int)((bits >> 52) & 0x7FF);
+        long mantissa = bits & 0xFFFFFFFFFFFFFL;
+        return biased == 0 ? (mantissa, -1074) : (mantissa | (1L << 52), biased - 1075);
     }
 }
 

@@ -63,9 +63,6 @@ internal interface IVectorOps<TVec, T>
     /// </summary>
     static abstract TVec ScaleByPowerOfTwo(TVec value, TVec n);
 
-    /// <summary>The natural logarithm per element.</summary>
-    static abstract TVec Log(TVec value);
-
     /// <summary>Per element: <paramref name="ifTrue"/> where left == right, else <paramref name="ifFalse"/>.</summary>
     static abstract TVec SelectWhereEqual(TVec left, TVec right, TVec ifTrue, TVec ifFalse);
 

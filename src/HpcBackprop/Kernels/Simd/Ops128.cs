@@ -86,17 +86,6 @@ internal readonly struct Ops128<T> : IVectorOps<Vector128<T>, T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<T> Log(Vector128<T> value)
-    {
-        if (typeof(T) == typeof(float))
-        {
-            return Vector128.Log(value.AsSingle()).As<float, T>();
-        }
-
-        return Vector128.Log(value.AsDouble()).As<double, T>();
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> SelectWhereEqual(Vector128<T> left, Vector128<T> right, Vector128<T> ifTrue, Vector128<T> ifFalse)
         => Vector128.ConditionalSelect(Vector128.Equals(left, right), ifTrue, ifFalse);
 

@@ -86,17 +86,6 @@ internal readonly struct Ops256<T> : IVectorOps<Vector256<T>, T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> Log(Vector256<T> value)
-    {
-        if (typeof(T) == typeof(float))
-        {
-            return Vector256.Log(value.AsSingle()).As<float, T>();
-        }
-
-        return Vector256.Log(value.AsDouble()).As<double, T>();
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> SelectWhereEqual(Vector256<T> left, Vector256<T> right, Vector256<T> ifTrue, Vector256<T> ifFalse)
         => Vector256.ConditionalSelect(Vector256.Equals(left, right), ifTrue, ifFalse);
 

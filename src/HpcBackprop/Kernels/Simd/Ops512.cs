@@ -86,17 +86,6 @@ internal readonly struct Ops512<T> : IVectorOps<Vector512<T>, T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Log(Vector512<T> value)
-    {
-        if (typeof(T) == typeof(float))
-        {
-            return Vector512.Log(value.AsSingle()).As<float, T>();
-        }
-
-        return Vector512.Log(value.AsDouble()).As<double, T>();
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> SelectWhereEqual(Vector512<T> left, Vector512<T> right, Vector512<T> ifTrue, Vector512<T> ifFalse)
         => Vector512.ConditionalSelect(Vector512.Equals(left, right), ifTrue, ifFalse);
 

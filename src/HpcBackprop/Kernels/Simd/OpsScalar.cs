@@ -73,9 +73,6 @@ internal readonly struct OpsScalar<T> : IVectorOps<T, T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Log(T value) => T.Log(value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T SelectWhereEqual(T left, T right, T ifTrue, T ifFalse) => left == right ? ifTrue : ifFalse;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
