@@ -61,16 +61,16 @@ internal static class Exponential
         bool single = typeof(T) == typeof(float);
 
         // Above the upper bound e^x rounds to +infinity: the scaling produces it.
-        TVec clamped = TOps.Clamp(x, C<TOps, TVec, T>(lowest), C<TOps, TVec, T>(single ? 89.0 : 710.0));
-        TVec n = TOps.RoundToNearest(TOps.Multiply(clamped, C<TOps, TVec, T>(1.4426950408889634))); // x / ln 2
+        TVec clamped = TOps.Clamp(x, Broadcast.Of<TOps, TVec, T>(lowest), Broadcast.Of<TOps, TVec, T>(single ? 89.0 : 710.0));
+        TVec n = TOps.RoundToNearest(TOps.Multiply(clamped, Broadcast.Of<TOps, TVec, T>(1.4426950408889634))); // x / ln 2
 
         // r = x - n ln 2, with ln 2 = high + low: high has 9 (float) or 32 (double) significant bits, so n high is exact.
-        TVec r = TOps.MultiplyAdd(n, C<TOps, TVec, T>(single ? -0.693359375 : -0.6931471803691238), clamped);
-        r = TOps.MultiplyAdd(n, C<TOps, TVec, T>(single ? 2.1219444005469057e-4 : -1.9082149292705877e-10), r);
+        TVec r = TOps.MultiplyAdd(n, Broadcast.Of<TOps, TVec, T>(single ? -0.693359375 : -0.6931471803691238), clamped);
+        r = TOps.MultiplyAdd(n, Broadcast.Of<TOps, TVec, T>(single ? 2.1219444005469057e-4 : -1.9082149292705877e-10), r);
 
         TVec p = single ? Taylor7<TOps, TVec, T>(r) : Taylor13<TOps, TVec, T>(r);
 
-        TVec half = TOps.RoundToNearest(TOps.Multiply(n, C<TOps, TVec, T>(0.5)));
+        TVec half = TOps.RoundToNearest(TOps.Multiply(n, Broadcast.Of<TOps, TVec, T>(0.5)));
         TVec e = TOps.ScaleByPowerOfTwo(TOps.ScaleByPowerOfTwo(p, half), TOps.Subtract(n, half));
         return TOps.SelectWhereEqual(x, x, e, x); // NaN in, NaN out
     }
@@ -112,7 +112,7 @@ internal static class Exponential
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
         where T : unmanaged, IFloatingPointIeee754<T>
-        => TOps.MultiplyAdd(r, C<TOps, TVec, T>(InverseFactorial(k + 1)), C<TOps, TVec, T>(InverseFactorial(k)));
+        => TOps.MultiplyAdd(r, Broadcast.Of<TOps, TVec, T>(InverseFactorial(k + 1)), Broadcast.Of<TOps, TVec, T>(InverseFactorial(k)));
 
     // 1/k!, as constants the JIT folds into each inlined Pair (k is a literal there).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -139,14 +139,7 @@ internal static class Exponential
         where TVec : struct
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        TVec one = C<TOps, TVec, T>(1.0);
+        TVec one = Broadcast.Of<TOps, TVec, T>(1.0);
         return TOps.MultiplyAdd(r, TOps.MultiplyAdd(r, q, one), one);
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVec C<TOps, TVec, T>(double value)
-        where TOps : IVectorOps<TVec, T>
-        where TVec : struct
-        where T : unmanaged, IFloatingPointIeee754<T>
-        => TOps.Create(T.CreateTruncating(value));
 }

@@ -79,16 +79,16 @@ internal static class LogisticCost
         where TVec : struct
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        TVec s = TOps.Divide(t, TOps.Add(C<TOps, TVec, T>(2.0), t));
+        TVec s = TOps.Divide(t, TOps.Add(Broadcast.Of<TOps, TVec, T>(2.0), t));
         TVec q = TOps.Multiply(s, s);
         TVec p;
         if (typeof(T) == typeof(float))
         {
-            p = C<TOps, TVec, T>(1.0 / 13);
+            p = Broadcast.Of<TOps, TVec, T>(1.0 / 13);
         }
         else
         {
-            p = C<TOps, TVec, T>(1.0 / 31);
+            p = Broadcast.Of<TOps, TVec, T>(1.0 / 31);
             p = Step<TOps, TVec, T>(p, q, 1.0 / 29);
             p = Step<TOps, TVec, T>(p, q, 1.0 / 27);
             p = Step<TOps, TVec, T>(p, q, 1.0 / 25);
@@ -115,12 +115,5 @@ internal static class LogisticCost
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
         where T : unmanaged, IFloatingPointIeee754<T>
-        => TOps.MultiplyAdd(p, q, C<TOps, TVec, T>(c));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVec C<TOps, TVec, T>(double value)
-        where TOps : IVectorOps<TVec, T>
-        where TVec : struct
-        where T : unmanaged, IFloatingPointIeee754<T>
-        => TOps.Create(T.CreateTruncating(value));
+        => TOps.MultiplyAdd(p, q, Broadcast.Of<TOps, TVec, T>(c));
 }

@@ -56,35 +56,15 @@ public abstract class ExponentialTests<T>
         }
     }
 
-    /// <summary>e^x of each element on the active width, whole vectors at a time (the last padded with zeros).</summary>
-    internal static T[] Evaluate(T[] x)
+    /// <summary>e^x of each element on the active width.</summary>
+    internal static T[] Evaluate(T[] x) => Lanes<T>.Evaluate<Exp>(x);
+
+    private readonly struct Exp : ILaneFunction<T>
     {
-        var e = new T[x.Length];
-        switch (SimdPath.Active)
-        {
-            case SimdWidth.Vector512: Apply<Ops512<T>, Vector512<T>>(x, e); break;
-            case SimdWidth.Vector256: Apply<Ops256<T>, Vector256<T>>(x, e); break;
-            case SimdWidth.Vector128: Apply<Ops128<T>, Vector128<T>>(x, e); break;
-            default: Apply<OpsScalar<T>, T>(x, e); break;
-        }
-
-        return e;
-    }
-
-    private static void Apply<TOps, TVec>(T[] x, T[] e)
-        where TOps : IVectorOps<TVec, T>
-        where TVec : struct
-    {
-        int w = TOps.Count;
-        var padded = new T[(x.Length + w - 1) / w * w];
-        x.CopyTo(padded, 0);
-        var result = new T[padded.Length];
-        for (int i = 0; i < padded.Length; i += w)
-        {
-            TOps.Store(Exponential.Compute<TOps, TVec, T>(TOps.Load(in padded[i])), ref result[i]);
-        }
-
-        result.AsSpan(0, x.Length).CopyTo(e);
+        public TVec Apply<TOps, TVec>(TVec x)
+            where TOps : IVectorOps<TVec, T>
+            where TVec : struct
+            => Exponential.Compute<TOps, TVec, T>(x);
     }
 
     // Within 2 ulps (4 u) of e^x relative, plus one subnormal where the result is subnormal; where e^x is within that

@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
+using HpcBackprop.Kernels.Simd;
 
 namespace HpcBackprop.Tests.Kernels;
 
@@ -176,5 +178,46 @@ internal static class KernelAssert
         {
             check(n);
         }
+    }
+}
+
+/// <summary>A function of one vector, lane by lane, at any width: what <see cref="Lanes{T}"/> evaluates.</summary>
+internal interface ILaneFunction<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    TVec Apply<TOps, TVec>(TVec x)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct;
+}
+
+/// <summary>A lane function of each element on the active width, whole vectors at a time (the last padded with zeros).</summary>
+internal static class Lanes<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T[] Evaluate<TFunction>(T[] x)
+        where TFunction : struct, ILaneFunction<T>
+        => SimdPath.Active switch
+        {
+            SimdWidth.Vector512 => Apply<TFunction, Ops512<T>, Vector512<T>>(x),
+            SimdWidth.Vector256 => Apply<TFunction, Ops256<T>, Vector256<T>>(x),
+            SimdWidth.Vector128 => Apply<TFunction, Ops128<T>, Vector128<T>>(x),
+            _ => Apply<TFunction, OpsScalar<T>, T>(x),
+        };
+
+    private static T[] Apply<TFunction, TOps, TVec>(T[] x)
+        where TFunction : struct, ILaneFunction<T>
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+    {
+        int w = TOps.Count;
+        var padded = new T[(x.Length + w - 1) / w * w];
+        x.CopyTo(padded, 0);
+        var result = new T[padded.Length];
+        for (int i = 0; i < padded.Length; i += w)
+        {
+            TOps.Store(default(TFunction).Apply<TOps, TVec>(TOps.Load(in padded[i])), ref result[i]);
+        }
+
+        return result[..x.Length];
     }
 }

@@ -119,7 +119,7 @@ public abstract class LogisticCostTests<T>
     // Within 5 u of the exact log(1 + t) (the kernel's derivation), plus one subnormal: for subnormal t, s = t / 2 rounds.
     private static void CheckLog1P(T[] t)
     {
-        T[] result = EvaluateLog1P(t);
+        T[] result = Lanes<T>.Evaluate<Log1PLanes>(t);
         for (int i = 0; i < t.Length; i++)
         {
             double ti = Fp<T>.D(t[i]);
@@ -130,35 +130,12 @@ public abstract class LogisticCostTests<T>
         }
     }
 
-    private static T[] EvaluateLog1P(T[] t)
+    private readonly struct Log1PLanes : ILaneFunction<T>
     {
-        var result = new T[t.Length];
-        switch (SimdPath.Active)
-        {
-            case SimdWidth.Vector512: ApplyLog1P<Ops512<T>, Vector512<T>>(t, result); break;
-            case SimdWidth.Vector256: ApplyLog1P<Ops256<T>, Vector256<T>>(t, result); break;
-            case SimdWidth.Vector128: ApplyLog1P<Ops128<T>, Vector128<T>>(t, result); break;
-            default: ApplyLog1P<OpsScalar<T>, T>(t, result); break;
-        }
-
-        return result;
-    }
-
-    // Whole vectors at a time, the last padded with zeros.
-    private static void ApplyLog1P<TOps, TVec>(T[] t, T[] result)
-        where TOps : IVectorOps<TVec, T>
-        where TVec : struct
-    {
-        int w = TOps.Count;
-        var padded = new T[(t.Length + w - 1) / w * w];
-        t.CopyTo(padded, 0);
-        var all = new T[padded.Length];
-        for (int i = 0; i < padded.Length; i += w)
-        {
-            TOps.Store(LogisticCost.Log1P<TOps, TVec, T>(TOps.Load(in padded[i])), ref all[i]);
-        }
-
-        all.AsSpan(0, t.Length).CopyTo(result);
+        public TVec Apply<TOps, TVec>(TVec t)
+            where TOps : IVectorOps<TVec, T>
+            where TVec : struct
+            => LogisticCost.Log1P<TOps, TVec, T>(t);
     }
 
     private static void Check(int n, int offset, int seed)
