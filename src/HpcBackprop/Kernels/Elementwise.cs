@@ -54,8 +54,8 @@ internal static class Elementwise
         {
             // Shorter than one vector: through one vector's worth of stack, so every element takes the vector
             // path whatever the length (a layer's activations must not change with the number of examples in a
-            // block, and the scalar instantiation of an operator need not round as the vector one does: .NET's
-            // scalar and vector log differ, and a multiply-add may be fused on one path and not the other). The
+            // block, and the scalar instantiation of an operator need not round as the vector one does: a
+            // multiply-add may be fused on one path and not the other). The
             // padding lanes compute op(0, 0).
             if (n > 0)
             {

@@ -109,7 +109,7 @@ public abstract class LogisticCostTests<T>
         return Math.Max(x, 0) + log1p;
     }
 
-    // log(1 + t) by Goldberg's trick, as the kernel's scalar definition writes it.
+    // log(1 + t) by Goldberg's trick over T's own log: another formula than the kernel's series.
     private static T Log1P(T t)
     {
         T u = T.One + t;
