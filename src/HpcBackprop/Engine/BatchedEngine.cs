@@ -214,6 +214,7 @@ internal static class BatchedEngine
     /// delta = deltaBeta delta + the block's D' [1 A] (a zero beta overwrites, the bias column included).
     /// With <paramref name="gemm"/> null the products run unsplit on this thread. Returns whether every z was finite.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     internal static bool Block<T>(
         BatchedWorkspace<T> ws,
         BlockBuffers<T> buffers,

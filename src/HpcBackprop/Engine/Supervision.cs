@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace HpcBackprop.Engine;
 
 /// <summary>
@@ -38,6 +40,7 @@ internal readonly ref struct Supervision<T>
     public int Outputs { get; }
 
     /// <summary>Writes example <paramref name="t"/>'s target vector y(t) (K values) into <paramref name="y"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // into OutputLayer.CostAndError, optimized from its first call
     public void WriteTarget(int t, Span<T> y, T one)
     {
         if (HasLabels)

@@ -14,6 +14,7 @@ internal static class ScaledSum
     /// destination[i] = (a x[i]) + (b y[i]), two products and a sum, each rounded as in the scalar expression
     /// (no fused multiply-add), so every path gives the same bits; destination may be x or y itself.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void Compute<T>(T a, ReadOnlySpan<T> x, T b, ReadOnlySpan<T> y, Span<T> destination)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace HpcBackprop.Training;
 
@@ -46,6 +47,7 @@ public abstract class LineSearchOptimizer<T> : Optimizer<T>
     private protected virtual double FirstStep(double lastStep, double d1, double d2)
         => lastStep * Math.Min(Ratio, d1 / (d2 - double.Epsilon));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private protected override OptimizationResult MinimizeCore(IObjective<T> objective, Span<T> x, Clock clock, CancellationToken cancellationToken)
     {
         int n = x.Length;

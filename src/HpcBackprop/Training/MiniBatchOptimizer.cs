@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace HpcBackprop.Training;
 
@@ -48,6 +49,7 @@ public abstract class MiniBatchOptimizer<T> : Optimizer<T>
     /// <summary>Updates <paramref name="x"/> in place from the batch gradient <paramref name="g"/>; <paramref name="step"/> counts updates from 1.</summary>
     private protected abstract void Update(Span<T> x, ReadOnlySpan<T> g, long step);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private protected override OptimizationResult MinimizeCore(IObjective<T> objective, Span<T> x, Clock clock, CancellationToken cancellationToken)
     {
         if (objective is not IStochasticObjective<T> stochastic)
@@ -100,6 +102,7 @@ public abstract class MiniBatchOptimizer<T> : Optimizer<T>
     }
 
     /// <summary>Fisher-Yates with SplitMix64 draws (multiply-shift to a range: unbiased enough for m far below 2^32).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static void Shuffle(Span<int> order, ref ulong state)
     {
         for (int i = order.Length - 1; i > 0; i--)

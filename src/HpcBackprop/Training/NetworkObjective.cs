@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace HpcBackprop.Training;
 
@@ -98,6 +99,7 @@ public sealed class NetworkObjective<T> : IStochasticObjective<T>
     /// <param name="parameters">All Theta(l), flat.</param>
     /// <param name="gradient">Receives D.</param>
     /// <returns>J.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public T Evaluate(ReadOnlySpan<T> parameters, Span<T> gradient)
         => _targets.IsEmpty
             ? Backpropagation.CostAndGradient(Layout, parameters, _features.Span, _labels.Span, _lambda, gradient, _options)
@@ -109,6 +111,7 @@ public sealed class NetworkObjective<T> : IStochasticObjective<T>
     /// <param name="gradient">Receives the estimate of D.</param>
     /// <returns>The estimate of J.</returns>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside 0..m-1.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public T Evaluate(ReadOnlySpan<T> parameters, ReadOnlySpan<int> examples, Span<T> gradient)
     {
         int n = Layout.InputSize, b = examples.Length;

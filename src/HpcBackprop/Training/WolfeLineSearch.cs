@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace HpcBackprop.Training;
 
@@ -32,6 +33,7 @@ internal static class WolfeLineSearch
     /// <param name="maxEvaluations">The evaluation budget of this search.</param>
     /// <param name="x">Receives the last point tried (n).</param>
     /// <param name="g">Receives the gradient at <paramref name="x"/> (n).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static LineSearchResult Search<T>(
         IObjective<T> objective,
         ReadOnlySpan<T> x0,

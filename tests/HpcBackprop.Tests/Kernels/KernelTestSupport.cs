@@ -27,9 +27,8 @@ internal static class Fp<T>
 
     /// <summary>
     /// Error budget of one elementary function (exp, log) relative to its result, in units of u. The .NET
-    /// scalar functions are within 1 ulp (2 u) and its vector log (ported from AMD AOCL-LibM) documents at most
-    /// 1 to 2 ulp (4 u); the kernels' own exp (Exponential: a degree-7 or 13 Taylor polynomial after the
-    /// reduction by ln 2) is analysed to about an ulp. The budget takes 2 ulp once, not fitted to any observed
+    /// scalar functions (the naive loops' exp and log) are within 1 ulp (2 u); the kernels' own exp (Exponential:
+    /// a degree-7 or 13 Taylor polynomial after the reduction by ln 2) is analysed to about an ulp. The budget takes 2 ulp once, not fitted to any observed
     /// error (ExponentialTests measures the exp against an exact series: under 1.5 u on its samples).
     /// </summary>
     public const double ElementaryUlpsInU = 4;

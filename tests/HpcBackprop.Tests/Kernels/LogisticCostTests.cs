@@ -203,13 +203,14 @@ internal static class ExactLog1P
         return sum << 1;
     }
 
-    // |x| = m 2^q exactly, x finite.
+    // x = m 2^q exactly, x finite; m carries x's sign, so a result of the wrong sign is far from the exact value.
     private static (BigInteger M, int Q) Split(double x)
     {
         long bits = BitConverter.DoubleToInt64Bits(Math.Abs(x));
         int biased = (int)((bits >> 52) & 0x7FF);
         long mantissa = bits & 0xFFFFFFFFFFFFFL;
-        return biased == 0 ? (mantissa, -1074) : (mantissa | (1L << 52), biased - 1075);
+        (BigInteger m, int q) = biased == 0 ? (mantissa, -1074) : (mantissa | (1L << 52), biased - 1075);
+        return (x < 0 ? -m : m, q);
     }
 }
 
