@@ -40,6 +40,31 @@ public class ParallelGemmTests
     }
 
     /// <summary>
+    /// The last two column panels run as four halves (<see cref="ParallelGemm{T}.HalvesLastPanels"/>): whole panels of
+    /// 128 columns, and of 192 with a last panel of 148 (halves of 96, 96, 96 and 52), each epilogue, both element types.
+    /// </summary>
+    [Theory]
+    [InlineData(256, 1024, 300)]
+    [InlineData(128, 1300, 200)]
+    public void Halved_last_panels_equal_the_unsplit_product(int m, int n, int k)
+    {
+        ParallelGemm<float>.Blocks(m, n, k, out _, out int columnPanel, out int rowPanels, out int columnPanels);
+        Assert.True(ParallelGemm<float>.HalvesLastPanels(rowPanels, columnPanels, columnPanel), $"{rowPanels} x {columnPanels} blocks of {columnPanel} columns");
+        var rng = new Random(m + n + k);
+        foreach (bool transA in new[] { false, true })
+        {
+            var g = GemmCase<float>.Create(rng, m, n, k, transA, rng.Next(2) == 0, 0f, useBias: true);
+            foreach (ParallelEpilogue epilogue in Enum.GetValues<ParallelEpilogue>())
+            {
+                Assert.True(Compare(g, epilogue, out string why, withPrior: true), why);
+            }
+
+            var d = GemmCase<double>.Create(rng, m, n, k, transA, rng.Next(2) == 0, 1.0, useBias: false);
+            Assert.True(Compare(d, ParallelEpilogue.RegularizedGradient, out string whyD, withPrior: true), whyD);
+        }
+    }
+
+    /// <summary>
     /// Blocks that read packed copies at an offset: a caller's packed op(B) (the batched engine's Theta' over
     /// several row blocks) across column panels, and the op(A) that ParallelGemm packs once and shares, across
     /// row panels (a transposed A with 4 KiB between k steps is always packed).
