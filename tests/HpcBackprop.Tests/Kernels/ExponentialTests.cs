@@ -144,8 +144,8 @@ internal static class ExactExp
         return x < 0 ? -magnitude : magnitude;
     }
 
-    // |x| = m 2^q exactly, x finite.
-    private static (BigInteger M, int Q) Split(double x)
+    /// <summary>|x| = m 2^q exactly, x finite.</summary>
+    internal static (BigInteger M, int Q) Split(double x)
     {
         long bits = BitConverter.DoubleToInt64Bits(x);
         int biased = (int)((bits >> 52) & 0x7FF);
@@ -153,8 +153,8 @@ internal static class ExactExp
         return biased == 0 ? (mantissa, -1074) : (mantissa | (1L << 52), biased - 1075);
     }
 
-    // value 2^shift, truncated toward zero when shift < 0.
-    private static BigInteger TimesPowerOfTwo(BigInteger value, int shift) => shift >= 0 ? value << shift : value >> -shift;
+    /// <summary>value 2^shift, truncated toward zero when shift &lt; 0.</summary>
+    internal static BigInteger TimesPowerOfTwo(BigInteger value, int shift) => shift >= 0 ? value << shift : value >> -shift;
 }
 
 [Trait("Category", "Simd")]

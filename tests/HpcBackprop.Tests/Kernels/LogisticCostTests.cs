@@ -181,8 +181,9 @@ internal static class ExactLog1P
             return Math.Abs(approximation - t); // exact: both are T values within a factor 2 of each other, or tiny
         }
 
-        (BigInteger m, int q) = Split(approximation);
-        BigInteger scaled = q + Bits >= 0 ? m << (q + Bits) : m >> -(q + Bits);
+        // The approximation keeps its sign, so a result of the wrong sign is far from the exact value.
+        (BigInteger m, int q) = ExactExp.Split(approximation);
+        BigInteger scaled = ExactExp.TimesPowerOfTwo(approximation < 0 ? -m : m, q + Bits);
         return Math.ScaleB((double)BigInteger.Abs(scaled - Fixed(t)), -Bits);
     }
 
@@ -190,7 +191,7 @@ internal static class ExactLog1P
     private static BigInteger Fixed(double t)
     {
         // t = m 2^q with q <= 0 for t <= 1: s = t / (2 + t) = m / (2^(1 - q) + m).
-        (BigInteger m, int q) = Split(t);
+        (BigInteger m, int q) = ExactExp.Split(t);
         BigInteger s = (m << Bits) / ((BigInteger.One << (1 - q)) + m);
         BigInteger s2 = (s * s) >> Bits;
         BigInteger sum = BigInteger.Zero, power = s;
@@ -201,16 +202,6 @@ internal static class ExactLog1P
         }
 
         return sum << 1;
-    }
-
-    // x = m 2^q exactly, x finite; m carries x's sign, so a result of the wrong sign is far from the exact value.
-    private static (BigInteger M, int Q) Split(double x)
-    {
-        long bits = BitConverter.DoubleToInt64Bits(Math.Abs(x));
-        int biased = (int)((bits >> 52) & 0x7FF);
-        long mantissa = bits & 0xFFFFFFFFFFFFFL;
-        (BigInteger m, int q) = biased == 0 ? (mantissa, -1074) : (mantissa | (1L << 52), biased - 1075);
-        return (x < 0 ? -m : m, q);
     }
 }
 
