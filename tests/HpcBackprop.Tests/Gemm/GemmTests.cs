@@ -88,6 +88,63 @@ public abstract class GemmTests<T>
         return same.Label($"{g}, split at row {r0}, column {c0}");
     }
 
+    [Property(MaxTest = 40, QuietOnSuccess = true)]
+    public Property Packing_in_ranges_writes_what_packing_whole_writes(PositiveInt seed)
+    {
+        // ParallelGemm's threads pack one shared op(A) between them, each a range of rows starting on a multiple of MR:
+        // the ranges, packed in any order, must leave every element (the zero padding included) as Pack leaves it.
+        var g = GemmCase<T>.Random(seed.Get, MaxWork);
+        var rng = new Random(seed.Get);
+        foreach (bool asA in new[] { true, false })
+        {
+            GemmOperand<T> x = asA ? g.OperandA : g.OperandB;
+            int count = asA ? g.M : g.N, k = g.K, unit = GemmKernel.PackUnit<T>(asA);
+            int length = GemmKernel.PackedLength<T>(count, k, asA);
+            var whole = new T[length];
+            Array.Fill(whole, T.NaN);
+            GemmKernel.Pack(x, asA, whole);
+
+            // Up to three cuts on multiples of the unit, the ranges packed in a random order.
+            var cuts = new SortedSet<int> { 0, count };
+            for (int i = rng.Next(4); i > 0; i--)
+            {
+                cuts.Add(Math.Min(count, unit * rng.Next(0, (count / unit) + 1)));
+            }
+
+            int[] edges = [.. cuts];
+            var ranges = Enumerable.Range(0, edges.Length - 1).Select(i => (First: edges[i], Count: edges[i + 1] - edges[i])).OrderBy(_ => rng.Next()).ToArray();
+            var pieces = new T[length];
+            Array.Fill(pieces, T.NaN);
+            foreach ((int first, int rows) in ranges)
+            {
+                GemmKernel.PackRange(x, asA, first, rows, pieces);
+            }
+
+            if (!pieces.AsSpan().SequenceEqual(whole) || Array.Exists(whole, T.IsNaN))
+            {
+                return false.Label($"{g}, {(asA ? "op(A)" : "op(B)")} cut at {string.Join(", ", edges)}");
+            }
+        }
+
+        return true.ToProperty();
+    }
+
+    [Fact]
+    public void A_packing_range_off_the_unit_throws_and_writes_nothing()
+    {
+        var g = GemmCase<T>.Random(3, MaxWork);
+        int unit = GemmKernel.PackUnit<T>(asA: true);
+        var packed = new T[GemmKernel.PackedLength<T>(Math.Max(g.M, unit + 2), g.K, asA: true)];
+        var data = new T[(unit + 2) * g.K];
+        Array.Fill(packed, T.NaN);
+        void PackRows(int first, int count) => GemmKernel.PackRange(new GemmOperand<T>(data, unit + 2, g.K, g.K, transposed: false), asA: true, first, count, packed);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => PackRows(1, unit));
+        Assert.Equal("first", e.ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => PackRows(0, 1)); // ends inside a sliver
+        Assert.Throws<ArgumentOutOfRangeException>(() => PackRows(unit, 3)); // past the last row
+        Assert.True(Array.TrueForAll(packed, T.IsNaN));
+    }
+
     /// <summary>
     /// Shapes that take every offset the driver adds into a packed copy: more columns than NC (a second column panel),
     /// more rows than MC (a second row block), more k than KC (a second k block).

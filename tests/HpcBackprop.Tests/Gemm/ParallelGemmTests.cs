@@ -40,6 +40,31 @@ public class ParallelGemmTests
     }
 
     /// <summary>
+    /// Products with few multiply-adds but many elements (<see cref="ParallelGemm{T}.MinElements"/>): the three products
+    /// of a 10-unit layer next to a 1024-unit one, 256 examples (k = 10, n = 10 and m = 10), are split, and equal the
+    /// unsplit product for every epilogue.
+    /// </summary>
+    [Theory]
+    [InlineData(256, 1024, 10)]
+    [InlineData(256, 10, 1024)]
+    [InlineData(10, 1024, 256)]
+    public void Memory_bound_shapes_are_split_and_equal_the_unsplit_product(int m, int n, int k)
+    {
+        Assert.True((long)m * n * k < ParallelGemm<float>.MinMultiplyAdds);
+        ParallelGemm<float>.Blocks(m, n, k, out _, out _, out int rowPanels, out int columnPanels);
+        Assert.True(rowPanels * columnPanels > 1, $"{rowPanels} x {columnPanels} blocks");
+        var rng = new Random(m + n + k);
+        foreach (bool transA in new[] { false, true })
+        {
+            var g = GemmCase<float>.Create(rng, m, n, k, transA, rng.Next(2) == 0, 0f, useBias: true);
+            foreach (ParallelEpilogue epilogue in Enum.GetValues<ParallelEpilogue>())
+            {
+                Assert.True(Compare(g, epilogue, out string why, withPrior: true), why);
+            }
+        }
+    }
+
+    /// <summary>
     /// The last two column panels run as four halves (<see cref="ParallelGemm{T}.HalvesLastPanels"/>): whole panels of
     /// 128 columns, and of 192 with a last panel of 186 (halves of 96, 96, 96 and 90, the last with an edge tile), each
     /// epilogue, both element types. Both panel widths are multiples of twice NR at every width, so every run of the

@@ -185,15 +185,63 @@ internal static class Gemm
     public static GemmOperand<T> Pack<T>(scoped in GemmOperand<T> x, bool asA, Span<T> packed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int extent = SimdPath.Active switch
+        int count = asA ? x.Rows : x.Columns;
+        PackRange(in x, asA, 0, count, packed);
+        return Packed(in x, asA, packed);
+    }
+
+    /// <summary>
+    /// Rows (op(A)) or columns (op(B)) <paramref name="first"/> .. + <paramref name="count"/> of what
+    /// <see cref="Pack{T}"/> writes, and only those: <paramref name="first"/> a multiple of <see cref="PackUnit{T}"/>,
+    /// the range ending on one or at the last row (column). Threads that pack disjoint ranges of one operand, then
+    /// attach it with <see cref="Packed{T}"/>, get what Pack gives.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
+    public static void PackRange<T>(scoped in GemmOperand<T> x, bool asA, int first, int count, Span<T> packed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        GemmBlocking blocking = GemmBlocking.ForActiveWidth<T>();
+        int total = asA ? x.Rows : x.Columns, unit = asA ? blocking.MR : blocking.NR;
+        if (first < 0 || count < 0 || first % unit != 0 || first + count > total || ((first + count) % unit != 0 && first + count != total))
         {
-            SimdWidth.Vector512 => GemmPacking.PackWhole<Ops512<T>, Vector512<T>, T>(in x, asA, GemmBlocking.ForActiveWidth<T>(), packed),
-            SimdWidth.Vector256 => GemmPacking.PackWhole<Ops256<T>, Vector256<T>, T>(in x, asA, GemmBlocking.ForActiveWidth<T>(), packed),
-            SimdWidth.Vector128 => GemmPacking.PackWhole<Ops128<T>, Vector128<T>, T>(in x, asA, GemmBlocking.ForActiveWidth<T>(), packed),
-            _ => GemmPacking.PackWhole<OpsScalar<T>, T, T>(in x, asA, GemmBlocking.ForActiveWidth<T>(), packed),
-        };
-        int length = PackedLength<T>(asA ? x.Rows : x.Columns, asA ? x.Columns : x.Rows, asA);
-        return x.WithPacked(packed[..length], extent, 0);
+            throw new ArgumentOutOfRangeException(nameof(first), $"The range {first} .. + {count} must start on a multiple of {unit} within 0 .. {total} and end on one or at {total}.");
+        }
+
+        if (packed.Length < PackedLength<T>(total, asA ? x.Columns : x.Rows, asA))
+        {
+            throw new ArgumentException($"The packed operand needs {PackedLength<T>(total, asA ? x.Columns : x.Rows, asA)} elements; got {packed.Length}.", nameof(packed));
+        }
+
+        switch (SimdPath.Active)
+        {
+            case SimdWidth.Vector512:
+                GemmPacking.PackRange<Ops512<T>, Vector512<T>, T>(in x, asA, blocking, first, count, packed);
+                break;
+            case SimdWidth.Vector256:
+                GemmPacking.PackRange<Ops256<T>, Vector256<T>, T>(in x, asA, blocking, first, count, packed);
+                break;
+            case SimdWidth.Vector128:
+                GemmPacking.PackRange<Ops128<T>, Vector128<T>, T>(in x, asA, blocking, first, count, packed);
+                break;
+            default:
+                GemmPacking.PackRange<OpsScalar<T>, T, T>(in x, asA, blocking, first, count, packed);
+                break;
+        }
+    }
+
+    /// <summary>The multiple of which <see cref="PackRange{T}"/> ranges start: MR for op(A), NR for op(B).</summary>
+    public static int PackUnit<T>(bool asA)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => asA ? GemmBlocking.ForActiveWidth<T>().MR : GemmBlocking.ForActiveWidth<T>().NR;
+
+    /// <summary>op(X) with its packing in <paramref name="packed"/> (all of it written by <see cref="PackRange{T}"/>) attached.</summary>
+    public static GemmOperand<T> Packed<T>(scoped in GemmOperand<T> x, bool asA, Span<T> packed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int count = asA ? x.Rows : x.Columns;
+        int length = PackedLength<T>(count, asA ? x.Columns : x.Rows, asA);
+        int unit = PackUnit<T>(asA);
+        return x.WithPacked(packed[..length], (count + unit - 1) / unit * unit, 0);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"

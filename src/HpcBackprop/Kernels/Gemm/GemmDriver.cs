@@ -299,7 +299,8 @@ internal static class GemmDriver
         if (b.Packed.IsEmpty && !inPlaceB)
         {
             Span<T> own = buffers.PackedB(nr * k);
-            extent = GemmPacking.PackWhole<TOps, TVec, T>(in b, asA: false, blocking, own);
+            GemmPacking.PackRange<TOps, TVec, T>(in b, asA: false, blocking, 0, n, own);
+            extent = (n + nr - 1) / nr * nr;
             packedB = own;
             offset = 0;
         }

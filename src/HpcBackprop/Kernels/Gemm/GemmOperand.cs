@@ -44,7 +44,7 @@ internal readonly ref struct GemmOperand<T>
     }
 
     /// <summary>
-    /// op(X) with its packed form attached: the whole operand as <see cref="GemmPacking.PackWhole"/> laid it out,
+    /// op(X) with its packed form attached: the whole operand as <see cref="GemmPacking.PackRange"/> lays it out,
     /// of which this operand starts at row (op(A)) or column (op(B)) <paramref name="offset"/>, a multiple of MR
     /// or NR. The driver then reads the packed slivers instead of packing its own: the same values, so the same bits.
     /// </summary>

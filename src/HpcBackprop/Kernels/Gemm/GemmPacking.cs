@@ -43,36 +43,36 @@ internal static class GemmPacking
         => PackSlivers<TOps, TVec, T>(in At(in b, k, column), b.ColumnStride, b.RowStride, nc, kc, nr, packed);
 
     /// <summary>
-    /// Packs the whole of op(A) (<paramref name="asA"/>) or op(B) for every k block of <paramref name="blocking"/>:
-    /// k block pc (KC steps from pc) starts at packed[pc * extent] and is laid out as <see cref="PackA"/> or
-    /// <see cref="PackB"/> lays out a block of all the rows (columns), extent = rows (columns) rounded up to MR (NR).
-    /// So rows (columns) r .. of k block pc are at packed[pc * extent + r * kc], for r a multiple of MR (NR).
+    /// Packs rows (columns) <paramref name="first"/> .. + <paramref name="count"/> of op(A) (<paramref name="asA"/>) or
+    /// op(B) into their place in the whole operand's packing, for every k block of <paramref name="blocking"/>: k block
+    /// pc (KC steps from pc) starts at packed[pc * extent] and is laid out as <see cref="PackA"/> or <see cref="PackB"/>
+    /// lays out a block of all the rows (columns), extent = rows (columns) rounded up to MR (NR). So rows (columns)
+    /// r .. of k block pc are at packed[pc * extent + r * kc], for r a multiple of MR (NR). <paramref name="first"/> is
+    /// a multiple of MR (NR) and the range ends on one or at the last row (column): disjoint ranges write disjoint
+    /// elements, so threads can pack one operand between them.
     /// </summary>
-    /// <returns>The extent.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
-    public static int PackWhole<TOps, TVec, T>(scoped in GemmOperand<T> x, bool asA, GemmBlocking blocking, Span<T> packed)
+    public static void PackRange<TOps, TVec, T>(scoped in GemmOperand<T> x, bool asA, GemmBlocking blocking, int first, int count, Span<T> packed)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int unit = asA ? blocking.MR : blocking.NR;
-        int count = asA ? x.Rows : x.Columns, k = asA ? x.Columns : x.Rows;
-        int extent = (count + unit - 1) / unit * unit;
+        int total = asA ? x.Rows : x.Columns, k = asA ? x.Columns : x.Rows;
+        int extent = (total + unit - 1) / unit * unit;
         for (int pc = 0; pc < k; pc += blocking.KC)
         {
             int kc = Math.Min(blocking.KC, k - pc);
-            Span<T> block = packed.Slice(pc * extent, extent * kc);
+            Span<T> block = packed.Slice((pc * extent) + (first * kc), (count + unit - 1) / unit * unit * kc);
             if (asA)
             {
-                PackA<TOps, TVec, T>(in x, 0, count, pc, kc, unit, block);
+                PackA<TOps, TVec, T>(in x, first, count, pc, kc, unit, block);
             }
             else
             {
-                PackB<TOps, TVec, T>(in x, pc, kc, 0, count, unit, block);
+                PackB<TOps, TVec, T>(in x, pc, kc, first, count, unit, block);
             }
         }
-
-        return extent;
     }
 
     /// <summary>A reference to op(X)(i, j); the operand's constructor checked the extent.</summary>
