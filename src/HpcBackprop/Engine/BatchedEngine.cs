@@ -29,7 +29,7 @@ namespace HpcBackprop.Engine;
 /// The same sums as <see cref="PerExampleEngine"/> in another order, so the results agree to rounding.
 /// Multi-threaded in one of two ways, chosen by the shapes alone (never by the thread count):
 /// <list type="bullet">
-/// <item>Products big enough to gain (<see cref="ParallelGemm{T}.MinMultiplyAdds"/>) are split into output
+/// <item>Products big enough to gain (<see cref="ParallelGemm{T}.WorthSplitting"/>) are split into output
 /// blocks of Z, D and Delta (fixed by the shapes alone), each written by one thread of
 /// <see cref="WorkerTeam.Shared"/>; every entry's terms are added in an order fixed by the shapes alone.</item>
 /// <item>When every product of a row block is too small to split (narrow layers, such as 400-25-10) and there
@@ -183,9 +183,14 @@ internal static class BatchedEngine
     /// <summary>
     /// How many chunks of row blocks the row-block-parallel mode splits m into, or 1 when the products are
     /// split instead: a function of the shapes alone, so every thread count takes the same route. The mode
-    /// applies when there are several row blocks, no product of a row block is big enough to split
-    /// (<see cref="ParallelGemm{T}.Blocks"/>) and the chunks' Deltas fit <see cref="MaxPartialBytes"/>.
+    /// applies when there are several row blocks, no product of a row block has <see cref="ParallelGemm{T}.MinMultiplyAdds"/>
+    /// multiply-adds and the chunks' Deltas fit <see cref="MaxPartialBytes"/>.
     /// </summary>
+    /// <remarks>
+    /// Multiply-adds only: a row block whose products are split for their size alone (<see cref="ParallelGemm{T}.MinElements"/>,
+    /// such as 256 x 1000 x 10) still takes this mode, which gives each thread whole row blocks of its own. The element
+    /// criterion was measured on a single row block (the 1024-1024-1024-10 step); the two modes were not compared on such layouts.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static int Chunks(NetworkLayout layout, int m, int rowBlock, int elementBytes)
     {
