@@ -117,18 +117,29 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     public const int MinRowPanel = 48;
 
     /// <summary>
-    /// Whether the last two column panels of a product split by columns alone run as four half panels: the items
-    /// are handed out in order, so the threads end on small items and finish closer together. A half is still a
-    /// whole number of NR slivers, so the tiles, and the bits, are those of the whole panels.
+    /// Into how many pieces the last column panel of a product split by columns alone is cut (0: it is not): the one
+    /// before it runs as two halves, the last as four quarters when a quarter is still a whole number of NR slivers,
+    /// else as two halves. The items are handed out in order, so the threads end on small items and finish closer
+    /// together. Each piece is a whole number of NR slivers, so the tiles, and the bits, are those of the whole panels.
     /// </summary>
     /// <remarks>
-    /// Measured on the two-thread 1024-1024-1024-10 step (Zen 5, min over 9 rounds, builds alternated): float
-    /// 11.25-11.98 ms against 11.71-12.76 ms with eight whole panels (6 alternations; medians 11.50-13.05 against
-    /// 12.29-13.34), double 21.9-23.6 against 24.3-25.3 ms (4 alternations). An earlier batch of 5 float alternations
-    /// was mixed (10.75-11.25 against 10.60-11.82).
+    /// Measured on the two-thread 1024-1024-1024-10 step (Zen 5, min over 9 rounds, builds alternated), the last two
+    /// panels as four halves against eight whole panels: float 11.25-11.98 ms against 11.71-12.76 ms (6 alternations;
+    /// medians 11.50-13.05 against 12.29-13.34), double 21.9-23.6 against 24.3-25.3 ms (4 alternations). An earlier
+    /// batch of 5 float alternations was mixed (10.75-11.25 against 10.60-11.82). A timeline of that step (marks around
+    /// every item) then still showed the threads' last items ending 60-90 us apart per product on average: the last
+    /// panel as quarters is for that.
     /// </remarks>
-    public static bool HalvesLastPanels(int rowPanels, int columnPanels, int columnPanel)
-        => rowPanels == 1 && columnPanels >= 4 && columnPanel % (2 * GemmBlocking.ForActiveWidth<T>().NR) == 0;
+    public static int LastPanelPieces(int rowPanels, int columnPanels, int columnPanel)
+    {
+        int nr = GemmBlocking.ForActiveWidth<T>().NR;
+        if (rowPanels != 1 || columnPanels < 4 || columnPanel % (2 * nr) != 0)
+        {
+            return 0;
+        }
+
+        return columnPanel % (4 * nr) == 0 ? 4 : 2;
+    }
 
     [ThreadStatic]
     private static long t_splitCalls; // per calling thread, so that concurrent tests do not count each other's splits
@@ -166,7 +177,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     private int _columnPanel;
     private int _columnPanels;
     private bool _sawNonFinite;
-    private bool _halves;         // HalvesLastPanels for the current call
+    private int _lastPieces;      // LastPanelPieces for the current call
 
     /// <summary>How many products the calling thread has split into more than one block so far: for tests.</summary>
     public static long SplitCalls => t_splitCalls;
@@ -346,8 +357,9 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
             t_splitCalls++;
             try
             {
-                _halves = HalvesLastPanels(rowPanels, columnPanels, columnPanel);
-                team.Run(this, (rowPanels * columnPanels) + (_halves ? 2 : 0), maxDegreeOfParallelism);
+                _lastPieces = LastPanelPieces(rowPanels, columnPanels, columnPanel);
+                int items = _lastPieces == 0 ? rowPanels * columnPanels : columnPanels - 2 + 2 + _lastPieces;
+                team.Run(this, items, maxDegreeOfParallelism);
             }
             finally
             {
@@ -364,17 +376,19 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     {
         int ic = item / _columnPanels * _rowPanel, jc = item % _columnPanels * _columnPanel;
         int mc = Math.Min(_rowPanel, _m - ic), nc = Math.Min(_columnPanel, _n - jc), k = _k;
-        if (_halves && item >= _columnPanels - 2)
+        if (_lastPieces != 0 && item >= _columnPanels - 2)
         {
-            // One of the four halves of the last two column panels, over the one row panel.
+            // A half of the last panel but one, or a piece of the last panel, over the one row panel.
+            int piece = item - (_columnPanels - 2);
+            int panel = piece < 2 ? _columnPanels - 2 : _columnPanels - 1;
+            int width = piece < 2 ? _columnPanel / 2 : _columnPanel / _lastPieces;
             ic = 0;
             mc = _m;
-            int half = _columnPanel / 2;
-            jc = ((_columnPanels - 2) * _columnPanel) + ((item - (_columnPanels - 2)) * half);
-            nc = Math.Min(half, _n - jc);
+            jc = (panel * _columnPanel) + ((piece < 2 ? piece : piece - 2) * width);
+            nc = Math.Min(width, _n - jc);
             if (nc <= 0)
             {
-                return; // the last panel was no wider than a half
+                return; // the last panel was narrower than its pieces
             }
         }
 
