@@ -37,8 +37,8 @@ namespace HpcBackprop.Engine;
 /// number of chunks of consecutive row blocks, each accumulating its own Delta and cost, which are then
 /// added in chunk order.</item>
 /// </list>
-/// Either way the result is bitwise the same for every thread count. The sum of squared weights for J stays on
-/// the calling thread.
+/// Either way the result is bitwise the same for every thread count. The sum of squared weights for J and the last
+/// block's largest feature are one more item of that block's first product (<see cref="InputReductions{T}"/>).
 /// </remarks>
 internal static class BatchedEngine
 {
@@ -131,19 +131,12 @@ internal static class BatchedEngine
                 int count = Math.Min(ws.RowBlock, m - start);
                 bool lastBlock = start + count == m;
 
-                // J's squared weights are summed in the last block's forward pass, each layer right after its product,
-                // in the order of Regularization.SquaredWeights. (With one row block the product has just packed that
-                // layer's weights; with several it reads the copy PackThetas made, and the sum reads Theta(l) itself.
-                // Measured in the 1024 step, they come from memory either way: Theta(l) is 4 MiB.)
-                T squares = T.Zero;
-                bool sumSquares = wantGradient && lastBlock && lambda != T.Zero;
-
-                // The last block's largest feature, for BackwardBound: read now, just before the first product reads
-                // the same rows, it costs the pass's arithmetic but no trip to memory of its own.
-                T largestFeature = wantGradient && lastBlock
-                    ? LargestMagnitude.Of(features.Slice(start * layout.InputSize, count * layout.InputSize))
-                    : T.Zero;
-                finite &= Forward(ws, ws.Buffers, ws.Gemm, team, dop, parameters, features, y, start, count, wantGradient, sumSquares, packedThetas, ref squares, out T blockCost);
+                // The last block's first forward product also sums J's squared weights and finds the block's largest
+                // feature (for BackwardBound), as one more item beside its blocks (InputReductions).
+                InputReductions<T>? reductions = wantGradient && lastBlock ? ws.Reductions : null;
+                finite &= Forward(ws, ws.Buffers, ws.Gemm, team, dop, parameters, features, y, start, count, wantGradient, reductions, sumSquares: lambda != T.Zero, packedThetas, out T blockCost);
+                T squares = reductions is null ? T.Zero : reductions.Squares;
+                T largestFeature = reductions is null ? T.Zero : reductions.LargestFeature;
                 cost += double.CreateTruncating(blockCost);
                 if (!wantGradient)
                 {
@@ -237,8 +230,7 @@ internal static class BatchedEngine
         out T cost)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T squares = T.Zero;
-        bool finite = Forward(ws, buffers, gemm, team, dop, parameters, features, y, start, count, !delta.IsEmpty, false, packedThetas, ref squares, out cost);
+        bool finite = Forward(ws, buffers, gemm, team, dop, parameters, features, y, start, count, !delta.IsEmpty, null, false, packedThetas, out cost);
         if (!delta.IsEmpty)
         {
             BackwardErrors(ws, buffers, gemm, team, dop, parameters, count);
@@ -250,9 +242,8 @@ internal static class BatchedEngine
 
     /// <summary>
     /// The forward products of one row block and its cost terms; with <paramref name="wantErrors"/>, also
-    /// D(L) = A(L) - Y into the block's buffers; with <paramref name="sumSquares"/>, adds the squared non-bias
-    /// weights of every layer to <paramref name="squares"/> (<see cref="Regularization.SquaredWeights{T}(NetworkLayout, ReadOnlySpan{T}, int, T)"/>).
-    /// Returns whether every z was finite.
+    /// D(L) = A(L) - Y into the block's buffers; with <paramref name="reductions"/>, the first product also runs them
+    /// (the squared weights only when <paramref name="sumSquares"/>). Returns whether every z was finite.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private static bool Forward<T>(
@@ -267,9 +258,9 @@ internal static class BatchedEngine
         int start,
         int count,
         bool wantErrors,
+        InputReductions<T>? reductions,
         bool sumSquares,
         bool packedThetas,            // BatchedWorkspace.PackThetas ran for this call
-        ref T squares,
         out T cost)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -277,28 +268,33 @@ internal static class BatchedEngine
         int lastLayer = layout.LayerCount - 1;
         bool finite = true;
         ReadOnlySpan<T> input = features.Slice(start * layout.InputSize, count * layout.InputSize);
-
-        // Forward: A(l+1) = g(Z(l+1)), Z(l+1) = bias' + A(l) Theta(l)[:,1:]'; Z(L) is kept for the cost.
-        for (int l = 0; l < lastLayer; l++)
+        unsafe
         {
-            int s = layout.LayerSize(l), next = layout.LayerSize(l + 1);
-            var a = new GemmOperand<T>(l == 0 ? input : buffers.Activations(l, count), count, s, s, transposed: false);
-            GemmOperand<T> thetaT = ws.ForwardTheta(parameters, l, packedThetas);
-            if (l + 1 == lastLayer)
+            // Pinned for the reductions, which keep pointers until the first product has run them.
+            fixed (T* p = parameters)
+            fixed (T* f = input)
             {
-                Span<T> z = buffers.OutputZ(count);
-                Product(gemm, team, dop, in a, in thetaT, T.Zero, ws.Bias(l), z, next, EpilogueArguments<T>.None);
-                finite &= AllFinite.Check<T>(z);
-                Sigmoid.Compute<T>(z, buffers.Activations(lastLayer, count));
-            }
-            else
-            {
-                finite &= Product(gemm, team, dop, in a, in thetaT, T.Zero, ws.Bias(l), buffers.Activations(l + 1, count), next, EpilogueArguments<T>.Sigmoid);
-            }
+                reductions?.Set(layout, p, sumSquares, f, input.Length);
 
-            if (sumSquares)
-            {
-                squares = Regularization.SquaredWeights(layout, parameters, l, squares);
+                // Forward: A(l+1) = g(Z(l+1)), Z(l+1) = bias' + A(l) Theta(l)[:,1:]'; Z(L) is kept for the cost.
+                for (int l = 0; l < lastLayer; l++)
+                {
+                    int s = layout.LayerSize(l), next = layout.LayerSize(l + 1);
+                    var a = new GemmOperand<T>(l == 0 ? input : buffers.Activations(l, count), count, s, s, transposed: false);
+                    GemmOperand<T> thetaT = ws.ForwardTheta(parameters, l, packedThetas);
+                    IParallelWork? side = l == 0 ? reductions : null;
+                    if (l + 1 == lastLayer)
+                    {
+                        Span<T> z = buffers.OutputZ(count);
+                        Product(gemm, team, dop, in a, in thetaT, T.Zero, ws.Bias(l), z, next, EpilogueArguments<T>.None, side);
+                        finite &= AllFinite.Check<T>(z);
+                        Sigmoid.Compute<T>(z, buffers.Activations(lastLayer, count));
+                    }
+                    else
+                    {
+                        finite &= Product(gemm, team, dop, in a, in thetaT, T.Zero, ws.Bias(l), buffers.Activations(l + 1, count), next, EpilogueArguments<T>.Sigmoid, side);
+                    }
+                }
             }
         }
 
@@ -409,15 +405,21 @@ internal static class BatchedEngine
         }
     }
 
-    // A product split by ParallelGemm, or unsplit on this thread when gemm is null.
+    // A product split by ParallelGemm, or unsplit on this thread when gemm is null; a side item runs beside its blocks (or first).
     private static bool Product<T>(
         ParallelGemm<T>? gemm, WorkerTeam? team, int dop,
         scoped in GemmOperand<T> a, scoped in GemmOperand<T> b, T beta, ReadOnlySpan<T> bias, Span<T> c, int ldc,
-        scoped in EpilogueArguments<T> epilogue)
+        scoped in EpilogueArguments<T> epilogue, IParallelWork? side = null)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => gemm is null
-            ? ParallelGemm<T>.Unsplit(in a, in b, beta, bias, c, ldc, in epilogue)
-            : gemm.Compute(team, dop, in a, in b, beta, bias, c, ldc, in epilogue);
+    {
+        if (gemm is not null)
+        {
+            return gemm.Compute(team, dop, in a, in b, beta, bias, c, ldc, in epilogue, side);
+        }
+
+        side?.Execute(0);
+        return ParallelGemm<T>.Unsplit(in a, in b, beta, bias, c, ldc, in epilogue);
+    }
 
     private static ReadOnlySpan<T> Theta<T>(NetworkLayout layout, ReadOnlySpan<T> parameters, int index)
         => parameters.Slice(layout.ThetaOffset(index), layout.ThetaLength(index));

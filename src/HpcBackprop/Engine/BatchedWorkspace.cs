@@ -51,6 +51,7 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
         _packedThetaOffsets = new int[layout.ThetaCount + 1];
         _packedThetaExtents = new int[layout.ThetaCount];
         Gemm = new ParallelGemm<T>();
+        Reductions = new InputReductions<T>();
         RowBlocks = new RowBlockWork<T>(this);
     }
 
@@ -78,6 +79,9 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
 
     /// <summary>The reusable work item that splits this workspace's products among threads.</summary>
     public ParallelGemm<T> Gemm { get; }
+
+    /// <summary>The last row block's reductions over the inputs, run beside its first product.</summary>
+    public InputReductions<T> Reductions { get; }
 
     /// <summary>The reusable work item of the row-block-parallel mode.</summary>
     public RowBlockWork<T> RowBlocks { get; }

@@ -178,6 +178,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     private int _columnPanels;
     private bool _sawNonFinite;
     private int _lastPieces;      // LastPanelPieces for the current call
+    private IParallelWork? _side; // run as item 0 of the current call (or null)
 
     /// <summary>How many products the calling thread has split into more than one block so far: for tests.</summary>
     public static long SplitCalls => t_splitCalls;
@@ -261,19 +262,22 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// several column blocks would pack is packed here once, on the calling thread, and shared.
     /// Measured on the two-thread 1024-1024-1024-10 step (float, Zen 5, 8 blocks, min over 5 rounds, builds
     /// alternated 4 times): 10.9-12.8 ms against 11.6-13.7 ms with each block packing its own D'.
+    /// <para><c>side</c>: null, or one more item (work that does not touch C) that the team runs first, beside the blocks;
+    /// unsplit, it runs on the calling thread before the product.</para>
     /// </remarks>
     /// <returns>False when the sigmoid epilogue saw a non-finite z; true otherwise.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public bool Compute(
         WorkerTeam? team, int maxDegreeOfParallelism,
         scoped in GemmOperand<T> a, scoped in GemmOperand<T> b, T beta, ReadOnlySpan<T> bias, Span<T> c, int ldc,
-        scoped in EpilogueArguments<T> epilogue)
+        scoped in EpilogueArguments<T> epilogue, IParallelWork? side = null)
     {
         int m = a.Rows, n = b.Columns, k = a.Columns;
         Blocks(m, n, k, out int rowPanel, out int columnPanel, out int rowPanels, out int columnPanels);
         // One thread: the unsplit product, which has the same tiles and so the same bits (see remarks).
         if (rowPanels * columnPanels <= 1 || maxDegreeOfParallelism <= 1 || team is null || b.Rows != k)
         {
+            side?.Execute(0);
             return Unsplit(in a, in b, beta, bias, c, ldc, in epilogue);
         }
 
@@ -359,11 +363,13 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
             {
                 _lastPieces = LastPanelPieces(rowPanels, columnPanels, columnPanel);
                 int items = _lastPieces == 0 ? rowPanels * columnPanels : columnPanels - 2 + 2 + _lastPieces;
-                team.Run(this, items, maxDegreeOfParallelism);
+                _side = side;
+                team.Run(this, items + (side is null ? 0 : 1), maxDegreeOfParallelism);
             }
             finally
             {
                 _a = _b = _bias = _c = _operand = _prior = _packedA = _packedB = null;
+                _side = null;
             }
         }
 
@@ -374,6 +380,17 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public void Execute(int item)
     {
+        if (_side is not null)
+        {
+            if (item == 0)
+            {
+                _side.Execute(0);
+                return;
+            }
+
+            item--;
+        }
+
         int ic = item / _columnPanels * _rowPanel, jc = item % _columnPanels * _columnPanel;
         int mc = Math.Min(_rowPanel, _m - ic), nc = Math.Min(_columnPanel, _n - jc), k = _k;
         if (_lastPieces != 0 && item >= _columnPanels - 2)
