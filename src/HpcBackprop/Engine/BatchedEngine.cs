@@ -32,13 +32,15 @@ namespace HpcBackprop.Engine;
 /// <item>Products big enough to gain (<see cref="ParallelGemm{T}.WorthSplitting"/>) are split into output
 /// blocks of Z, D and Delta (fixed by the shapes alone), each written by one thread of
 /// <see cref="WorkerTeam.Shared"/>; every entry's terms are added in an order fixed by the shapes alone.</item>
-/// <item>When every product of a row block is too small to split (narrow layers, such as 400-25-10) and there
-/// are several row blocks, the row blocks themselves are shared out (<see cref="RowBlockWork{T}"/>): a fixed
+/// <item>When no product of a row block has <see cref="ParallelGemm{T}.MinMultiplyAdds"/> multiply-adds (narrow layers,
+/// such as 400-25-10) and there are several row blocks, the row blocks themselves are shared out (<see cref="RowBlockWork{T}"/>): a fixed
 /// number of chunks of consecutive row blocks, each accumulating its own Delta and cost, which are then
 /// added in chunk order.</item>
 /// </list>
-/// Either way the result is bitwise the same for every thread count. The sum of squared weights for J and the last
-/// block's largest feature are one more item of that block's first product (<see cref="InputReductions{T}"/>).
+/// Either way the result is bitwise the same for every thread count. When the products are split and a gradient is
+/// wanted, the sum of squared weights for J and the last block's largest feature are one more item of that block's
+/// first product (<see cref="InputReductions{T}"/>); for the cost alone, and in the row-block-parallel mode,
+/// <see cref="Regularization.Finish"/> sums the squares on the calling thread.
 /// </remarks>
 internal static class BatchedEngine
 {

@@ -30,7 +30,11 @@ internal interface IParallelWork
 /// </remarks>
 internal sealed class WorkerTeam : IDisposable
 {
-    /// <summary>How long a worker spins for the next call before it blocks: 1 ms.</summary>
+    /// <summary>
+    /// How long a worker spins for the next call before it blocks, and the caller for the workers still on their last
+    /// item: 1 ms. Neither yields while it spins: on a host with more runnable threads than cores, a spinning thread
+    /// can hold a core for up to this long that another thread of the call is waiting for.
+    /// </summary>
     public static readonly long SpinTicks = Stopwatch.Frequency / 1000;
 
     private static WorkerTeam? s_shared;

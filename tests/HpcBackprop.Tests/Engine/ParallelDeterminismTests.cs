@@ -72,6 +72,7 @@ public class ParallelDeterminismTests
 
     [Theory]
     [InlineData(300, 200, 300)]   // split products
+    [InlineData(300, 200, 256)]   // one row block: its split first product also runs the input reductions
     [InlineData(40, 25, 900)]     // shared-out row blocks
     public void A_warm_multi_threaded_call_allocates_nothing(int inputs, int hidden, int m)
     {
@@ -99,6 +100,10 @@ public class ParallelDeterminismTests
         long splitBefore = ParallelGemm<T>.SplitCalls;
         Assert.True(Identical<T>(p, BatchedWorkspace<T>.DefaultRowBlock, out string why), why);
         Assert.True(Identical<T>(p, 128, out why), why);
+
+        // One row block of all 300 examples: its first product, split, also runs the squared weights and the largest
+        // feature as one more item (InputReductions), on whichever thread takes it.
+        Assert.True(Identical<T>(p, 300, out why), why);
 
         // The products really were split into blocks (300 x 200 x 300 is above the threshold).
         Assert.True(ParallelGemm<T>.SplitCalls > splitBefore);

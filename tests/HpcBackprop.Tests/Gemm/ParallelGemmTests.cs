@@ -65,6 +65,28 @@ public class ParallelGemmTests
     }
 
     /// <summary>
+    /// Products with an empty dimension are never split (the element count alone would reach
+    /// <see cref="ParallelGemm{T}.MinElements"/>): with k = 0, C is its start value through the epilogue, as unsplit.
+    /// </summary>
+    [Theory]
+    [InlineData(0, 1024, 512)]
+    [InlineData(512, 0, 1024)]
+    [InlineData(1024, 1024, 0)]
+    public void Products_with_an_empty_dimension_run_unsplit(int m, int n, int k)
+    {
+        Assert.False(ParallelGemm<float>.WorthSplitting(m, n, k));
+        var rng = new Random(m + n + k + 1);
+        foreach (bool transA in new[] { false, true })
+        {
+            var g = GemmCase<float>.Create(rng, m, n, k, transA, rng.Next(2) == 0, 1f, useBias: true);
+            foreach (ParallelEpilogue epilogue in Enum.GetValues<ParallelEpilogue>())
+            {
+                Assert.True(Compare(g, epilogue, out string why, withPrior: true), why);
+            }
+        }
+    }
+
+    /// <summary>
     /// The last column panel but one runs as two halves, the last as quarters or halves (<see cref="ParallelGemm{T}.LastPanelPieces"/>):
     /// whole panels of 128 columns (quarters of 32), and of 192 with a last panel of 186 (at 512 bits NR is 32 for float,
     /// so quarters of 48 do not fit and the last panel runs as halves of 96 and 90, the last with an edge tile; at 256 bits

@@ -204,7 +204,8 @@ internal static class Gemm
         int total = asA ? x.Rows : x.Columns, unit = asA ? blocking.MR : blocking.NR;
         if (first < 0 || count < 0 || first % unit != 0 || first + count > total || ((first + count) % unit != 0 && first + count != total))
         {
-            throw new ArgumentOutOfRangeException(nameof(first), $"The range {first} .. + {count} must start on a multiple of {unit} within 0 .. {total} and end on one or at {total}.");
+            bool firstIsWrong = first < 0 || first % unit != 0 || first > total;
+            throw new ArgumentOutOfRangeException(firstIsWrong ? nameof(first) : nameof(count), $"The range {first} .. + {count} must start on a multiple of {unit} within 0 .. {total} and end on one or at {total}.");
         }
 
         if (packed.Length < PackedLength<T>(total, asA ? x.Columns : x.Rows, asA))

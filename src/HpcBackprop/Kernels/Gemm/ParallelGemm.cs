@@ -103,7 +103,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// How many blocks a split product aims at, whatever the thread count (the blocks must not depend on it):
     /// enough to balance 2 to 4 threads with dynamic hand-out, few enough that the packing each block does
     /// on its own (its panel of op(B)) stays small. An op(A) that every column block would pack is packed
-    /// once by the caller and shared (see <see cref="Compute"/>).
+    /// once, by the team, and shared (see <see cref="Compute"/>).
     /// </summary>
     public const int TargetBlocks = 8;
 
@@ -124,11 +124,12 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// </summary>
     /// <remarks>
     /// Measured on the two-thread 1024-1024-1024-10 step (Zen 5, min over 9 rounds, builds alternated), the last two
-    /// panels as four halves against eight whole panels: float 11.25-11.98 ms against 11.71-12.76 ms (6 alternations;
+    /// panels as four halves against eight whole panels (session 13): float 11.25-11.98 ms against 11.71-12.76 ms (6 alternations;
     /// medians 11.50-13.05 against 12.29-13.34), double 21.9-23.6 against 24.3-25.3 ms (4 alternations). An earlier
     /// batch of 5 float alternations was mixed (10.75-11.25 against 10.60-11.82). A timeline of that step (marks around
-    /// every item) then still showed the threads' last items ending 60-90 us apart per product on average: the last
-    /// panel as quarters is for that.
+    /// every item) then still showed the threads' last items ending 60-90 us apart per product on average: with the last
+    /// panel as quarters, 25-60 us (the step's sum 750 -> 360 us); the step itself, min over 7 rounds, 4 alternations:
+    /// 9.80-9.98 ms against 9.75-10.20, within the host's noise.
     /// </remarks>
     public static int LastPanelPieces(int rowPanels, int columnPanels, int columnPanel)
     {
@@ -218,7 +219,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// or <see cref="MinElements"/> elements touched.
     /// </summary>
     public static bool WorthSplitting(long m, long n, long k)
-        => m * n * k >= MinMultiplyAdds || (m * n) + (m * k) + (k * n) >= MinElements;
+        => m > 0 && n > 0 && k > 0 && (m * n * k >= MinMultiplyAdds || (m * n) + (m * k) + (k * n) >= MinElements);
 
     /// <summary>
     /// The unsplit product on the calling thread, with the epilogue named by <paramref name="epilogue"/>. Static:
@@ -259,9 +260,11 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// <remarks>
     /// The epilogue's operands are m x n, rows <see cref="EpilogueArguments{T}.OperandLd"/> apart. An operand that
     /// comes packed (<see cref="GemmOperand{T}.WithPacked"/>) is read packed by every block; an op(A) that each of
-    /// several column blocks would pack is packed here once, on the calling thread, and shared.
+    /// several column blocks would pack is packed here once and shared: by the team (<see cref="SharedPack"/>), or
+    /// on the calling thread when it is smaller than <see cref="SharedPack.MinTeamElements"/>.
     /// Measured on the two-thread 1024-1024-1024-10 step (float, Zen 5, 8 blocks, min over 5 rounds, builds
-    /// alternated 4 times): 10.9-12.8 ms against 11.6-13.7 ms with each block packing its own D'.
+    /// alternated 4 times): 10.9-12.8 ms against 11.6-13.7 ms with each block packing its own D' (then packed on the
+    /// calling thread).
     /// <para><c>side</c>: null, or one more item (work that does not touch C) that the team runs first, beside the blocks;
     /// unsplit, it runs on the calling thread before the product.</para>
     /// </remarks>
@@ -311,7 +314,15 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
         if (columnPanels > 1 && a.Packed.IsEmpty && Gemm.PathFor(in blockA, in blockB).PackA)
         {
             Span<T> buffer = GemmBuffers<T>.Aligned(ref _sharedA, Gemm.PackedLength<T>(m, k, asA: true));
-            _sharedPack.Run(team, maxDegreeOfParallelism, in a, buffer);
+            if ((long)m * k >= SharedPack.MinTeamElements)
+            {
+                _sharedPack.Run(team, maxDegreeOfParallelism, in a, buffer);
+            }
+            else
+            {
+                Gemm.PackRange(in a, asA: true, 0, m, buffer); // a round trip through the team would cost more
+            }
+
             GemmOperand<T> packed = Gemm.Packed(in a, asA: true, buffer);
             sharedA = packed.Packed;
             sharedExtent = packed.PackedExtent;
@@ -362,7 +373,8 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
             try
             {
                 _lastPieces = LastPanelPieces(rowPanels, columnPanels, columnPanel);
-                int items = _lastPieces == 0 ? rowPanels * columnPanels : columnPanels - 2 + 2 + _lastPieces;
+                // With the last panels cut: the whole panels but two, two halves and the last panel's pieces.
+                int items = _lastPieces == 0 ? rowPanels * columnPanels : columnPanels + _lastPieces;
                 _side = side;
                 team.Run(this, items + (side is null ? 0 : 1), maxDegreeOfParallelism);
             }
@@ -460,6 +472,13 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// </remarks>
     private sealed class SharedPack : IParallelWork
     {
+        /// <summary>
+        /// The op(A)s the team packs have at least this many elements (64 Ki, 256 KiB of floats, some tens of
+        /// microseconds of copying); a smaller one (the output layer's 10 x 256 D') is packed by the calling thread,
+        /// which a round trip through the team (a few microseconds with the workers spinning) would not beat.
+        /// </summary>
+        public const long MinTeamElements = 1L << 16;
+
         /// <summary>The most pieces the packing is cut into: enough for 2 to 4 threads of unequal speed.</summary>
         private const int Pieces = 4;
 
