@@ -65,6 +65,34 @@ public class ParallelGemmTests
     }
 
     /// <summary>
+    /// An unsplit product whose MC x NC blocks of C exceed <see cref="GemmDriver.EpilogueStreamBytes"/> runs its last k
+    /// block in bands of columns, row by row (<see cref="GemmDriver.EpilogueBandBytes"/>); the split product's 128-wide
+    /// blocks run theirs sliver by sliver. The same tiles either way, so the same bits, for every epilogue (the None
+    /// epilogue takes no bands) and both element types; with k past KC the last k block is a partial one.
+    /// </summary>
+    [Theory]
+    [InlineData(300, 1024, 300)]
+    [InlineData(700, 600, 170)]
+    public void An_unsplit_product_in_bands_equals_the_split_product(int m, int n, int k)
+    {
+        GemmBlocking b = GemmBlocking.ForActiveWidth<float>();
+        Assert.True((long)Math.Min(m, b.MC) * Math.Min(n, b.NC) * sizeof(float) > GemmDriver.EpilogueStreamBytes);
+        var rng = new Random(m + n + k + 2);
+        foreach (bool transA in new[] { false, true })
+        {
+            var g = GemmCase<float>.Create(rng, m, n, k, transA, rng.Next(2) == 0, 0f, useBias: true);
+            foreach (ParallelEpilogue epilogue in Enum.GetValues<ParallelEpilogue>())
+            {
+                Assert.True(Compare(g, epilogue, out string why, withPrior: true), why);
+            }
+
+            var d = GemmCase<double>.Create(rng, m, n, k, transA, rng.Next(2) == 0, 1.0, useBias: false);
+            Assert.True(Compare(d, ParallelEpilogue.SigmoidGradient, out string whyD), whyD);
+            Assert.True(Compare(d, ParallelEpilogue.RegularizedGradient, out whyD, withPrior: true), whyD);
+        }
+    }
+
+    /// <summary>
     /// Products with an empty dimension are never split (the element count alone would reach
     /// <see cref="ParallelGemm{T}.MinElements"/>): with k = 0, C is its start value through the epilogue, as unsplit.
     /// </summary>

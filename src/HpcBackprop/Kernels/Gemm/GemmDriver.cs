@@ -10,7 +10,8 @@ namespace HpcBackprop.Kernels.Gemm;
 /// The five loops of Goto and van de Geijn around <see cref="GemmMicroKernel"/>, written once for
 /// every width: NC columns of C at a time (B panel in L3) -> KC steps of k (pack the KC x NC panel of
 /// op(B)) -> MC rows (pack the MC x KC block of op(A), L2) -> NR columns -> MR rows (micro-kernel);
-/// the last two swapped when the k block is short (<see cref="ShortK"/>). An operand that comes packed
+/// the last two swapped when the k block is short (<see cref="ShortK"/>), and within bands of columns for the last k
+/// block of a big C with an epilogue (<see cref="EpilogueBandBytes"/>). An operand that comes packed
 /// (<see cref="GemmOperand{T}.WithPacked"/>) is read where it lies instead of being packed. A C of one column
 /// sliver read from an op(A) in place runs tile by tile instead (<see cref="RunOneSliver"/>), through the same k
 /// blocks in the same order.
@@ -34,6 +35,29 @@ internal static class GemmDriver
     /// orders tie; a long k block keeps the column order, whose B sliver stays in L1.
     /// </remarks>
     public const int ShortK = 32;
+
+    /// <summary>
+    /// The bytes of op(B) (kc x band) in one band of tiles of a product's last k block when it has an epilogue: the
+    /// tiles go row by row across the band, so the epilogue's operands and C (rows a leading dimension apart, each
+    /// its own 4 KiB page in the 1024-wide layers) are visited a band of columns at a time, instead of down one
+    /// sliver-wide strip of all the rows after another; the band's B (256 float columns at KC 128) stays in L2.
+    /// </summary>
+    /// <remarks>
+    /// Measured on the one-thread 1024-1024-1024-10 step (pinned, min over 5 rounds, builds alternated 3 to 6 times),
+    /// time against sliver-wide strips: the whole panel as one band 0.896-1.047 in float (median 0.959) but 1.008-1.015
+    /// in double, whose 1 MiB k block of B no longer fits L2 beside the rest; bands of 64, 128 and 256 KiB of B gave
+    /// medians 0.950, 0.954, 0.942 in float and 0.973, 0.967, 0.972 in double. Bands in every product lost where the
+    /// operands are in L2 anyway (784-128-10: 1.031 on one thread, 1.052 on two), hence <see cref="EpilogueStreamBytes"/>.
+    /// </remarks>
+    public const int EpilogueBandBytes = 128 * 1024;
+
+    /// <summary>
+    /// The bytes of an MC x NC block of C above which its last k block goes in bands (<see cref="EpilogueBandBytes"/>):
+    /// half the L2, so that C and the epilogue's operands laid out as C come from memory. With it, the one-thread 1024
+    /// step (float) took 0.924-0.955 of the time of sliver-wide strips (4 alternations) and 0.951-0.967 in double
+    /// (3), 784-128-10 0.982-0.997 (4); a split product's blocks (256 x 128) stay below it.
+    /// </summary>
+    public const long EpilogueStreamBytes = 512 * 1024;
 
     /// <summary>
     /// The most bytes of op(B) (k x NR) that <see cref="RunOneSliver"/> packs whole; a longer k runs the five loops.
@@ -127,10 +151,16 @@ internal static class GemmDriver
                     // and each row of tiles then runs along MR rows of C (and of the epilogue's operand), a few
                     // streams the hardware prefetcher follows, instead of down a column strip whose every tile
                     // is MR new lines a leading dimension apart. Either order gives the same tiles, so the same bits.
-                    bool alongRows = kc <= ShortK;
+                    // So the tiles go band by band, row by row within a band: one sliver wide for a long k block, the
+                    // whole panel for a short one, EpilogueBandBytes of B for the last k block of a product with an
+                    // epilogue whose C block is bigger than EpilogueStreamBytes (see there).
+                    int band = kc <= ShortK ? nc
+                        : last && typeof(TEpilogue) != typeof(NoEpilogue<T>) && (long)mc * nc * Unsafe.SizeOf<T>() > EpilogueStreamBytes
+                            ? Math.Max(nr, EpilogueBandBytes / (kc * Unsafe.SizeOf<T>()) / nr * nr)
+                        : nr;
                     int tilesDown = (mc + mr - 1) / mr;
                     int tiles = tilesDown * ((nc + nr - 1) / nr);
-                    int jr = 0, down = 0;
+                    int jr = 0, down = 0, bandStart = 0;
                     for (int t = 0; t < tiles; t++)
                     {
                         (int ir, int mrHere) = RowTile(down, mc, tilesDown, mr, balanced: !path.PackA);
@@ -171,22 +201,15 @@ internal static class GemmDriver
                             ApplyEpilogue<TOps, TVec, T, TEpilogue>(ref cTile, ldc, mrHere, nrHere, row, column, in epilogue);
                         }
 
-                        if (alongRows)
+                        jr += nr;
+                        if (jr >= Math.Min(bandStart + band, nc))
                         {
-                            jr += nr;
-                            if (jr >= nc)
-                            {
-                                jr = 0;
-                                down++;
-                            }
-                        }
-                        else
-                        {
-                            down++;
-                            if (down == tilesDown)
+                            jr = bandStart;
+                            if (++down == tilesDown)
                             {
                                 down = 0;
-                                jr += nr;
+                                bandStart += band;
+                                jr = bandStart;
                             }
                         }
                     }
