@@ -53,15 +53,7 @@ public class ParallelGemmTests
         Assert.True((long)m * n * k < ParallelGemm<float>.MinMultiplyAdds);
         ParallelGemm<float>.Blocks(m, n, k, out _, out _, out int rowPanels, out int columnPanels);
         Assert.True(rowPanels * columnPanels > 1, $"{rowPanels} x {columnPanels} blocks");
-        var rng = new Random(m + n + k);
-        foreach (bool transA in new[] { false, true })
-        {
-            var g = GemmCase<float>.Create(rng, m, n, k, transA, rng.Next(2) == 0, 0f, useBias: true);
-            foreach (ParallelEpilogue epilogue in Enum.GetValues<ParallelEpilogue>())
-            {
-                Assert.True(Compare(g, epilogue, out string why, withPrior: true), why);
-            }
-        }
+        EveryEpilogueEqualsTheUnsplitProduct(new Random(m + n + k), m, n, k, 0f);
     }
 
     /// <summary>
@@ -79,14 +71,9 @@ public class ParallelGemmTests
         GemmBlocking b = GemmBlocking.ForActiveWidth<float>();
         Assert.True((long)Math.Min(m, b.MC) * Math.Min(n, b.NC) * sizeof(float) > GemmDriver.EpilogueStreamBytes);
         var rng = new Random(m + n + k + 2);
+        EveryEpilogueEqualsTheUnsplitProduct(rng, m, n, k, 0f);
         foreach (bool transA in new[] { false, true })
         {
-            var g = GemmCase<float>.Create(rng, m, n, k, transA, rng.Next(2) == 0, 0f, useBias: true);
-            foreach (ParallelEpilogue epilogue in Enum.GetValues<ParallelEpilogue>())
-            {
-                Assert.True(Compare(g, epilogue, out string why, withPrior: true), why);
-            }
-
             var d = GemmCase<double>.Create(rng, m, n, k, transA, rng.Next(2) == 0, 1.0, useBias: false);
             Assert.True(Compare(d, ParallelEpilogue.SigmoidGradient, out string whyD), whyD);
             Assert.True(Compare(d, ParallelEpilogue.RegularizedGradient, out whyD, withPrior: true), whyD);
@@ -104,15 +91,7 @@ public class ParallelGemmTests
     public void Products_with_an_empty_dimension_run_unsplit(int m, int n, int k)
     {
         Assert.False(ParallelGemm<float>.WorthSplitting(m, n, k));
-        var rng = new Random(m + n + k + 1);
-        foreach (bool transA in new[] { false, true })
-        {
-            var g = GemmCase<float>.Create(rng, m, n, k, transA, rng.Next(2) == 0, 1f, useBias: true);
-            foreach (ParallelEpilogue epilogue in Enum.GetValues<ParallelEpilogue>())
-            {
-                Assert.True(Compare(g, epilogue, out string why, withPrior: true), why);
-            }
-        }
+        EveryEpilogueEqualsTheUnsplitProduct(new Random(m + n + k + 1), m, n, k, 1f);
     }
 
     /// <summary>
@@ -195,6 +174,19 @@ public class ParallelGemmTests
 
         Assert.Equal("prior", Assert.IsType<ArgumentException>(e).ParamName);
         Assert.True(c.AsSpan().SequenceEqual(g.C0), "C was written");
+    }
+
+    // Both orientations of op(A), a bias row, every epilogue (with a prior Delta): split equals unsplit, bit for bit.
+    private static void EveryEpilogueEqualsTheUnsplitProduct(Random rng, int m, int n, int k, float beta)
+    {
+        foreach (bool transA in new[] { false, true })
+        {
+            var g = GemmCase<float>.Create(rng, m, n, k, transA, rng.Next(2) == 0, beta, useBias: true);
+            foreach (ParallelEpilogue epilogue in Enum.GetValues<ParallelEpilogue>())
+            {
+                Assert.True(Compare(g, epilogue, out string why, withPrior: true), why);
+            }
+        }
     }
 
     private static Property SplitEqualsUnsplit<T>(int seed)
