@@ -160,7 +160,7 @@ internal static class GemmDriver
                         : nr;
                     int tilesDown = (mc + mr - 1) / mr;
                     int tiles = tilesDown * ((nc + nr - 1) / nr);
-                    int jr = 0, down = 0, bandStart = 0;
+                    int jr = 0, down = 0, bandStart = 0, bandEnd = Math.Min(band, nc);
                     for (int t = 0; t < tiles; t++)
                     {
                         (int ir, int mrHere) = RowTile(down, mc, tilesDown, mr, balanced: !path.PackA);
@@ -202,14 +202,14 @@ internal static class GemmDriver
                         }
 
                         jr += nr;
-                        if (jr >= Math.Min(bandStart + band, nc))
+                        if (jr >= bandEnd)
                         {
                             jr = bandStart;
                             if (++down == tilesDown)
                             {
                                 down = 0;
-                                bandStart += band;
-                                jr = bandStart;
+                                bandStart = jr = bandEnd;
+                                bandEnd = Math.Min(bandEnd + band, nc);
                             }
                         }
                     }
@@ -322,8 +322,7 @@ internal static class GemmDriver
         if (b.Packed.IsEmpty && !inPlaceB)
         {
             Span<T> own = buffers.PackedB(nr * k);
-            GemmPacking.PackRange<TOps, TVec, T>(in b, asA: false, blocking, 0, n, own);
-            extent = (n + nr - 1) / nr * nr;
+            extent = GemmPacking.PackRange<TOps, TVec, T>(in b, asA: false, blocking, 0, n, own);
             packedB = own;
             offset = 0;
         }

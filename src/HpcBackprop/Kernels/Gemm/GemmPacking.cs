@@ -51,8 +51,9 @@ internal static class GemmPacking
     /// a multiple of MR (NR) and the range ends on one or at the last row (column): disjoint ranges write disjoint
     /// elements, so threads can pack one operand between them.
     /// </summary>
+    /// <returns>The extent.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
-    public static void PackRange<TOps, TVec, T>(scoped in GemmOperand<T> x, bool asA, GemmBlocking blocking, int first, int count, Span<T> packed)
+    public static int PackRange<TOps, TVec, T>(scoped in GemmOperand<T> x, bool asA, GemmBlocking blocking, int first, int count, Span<T> packed)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -73,6 +74,8 @@ internal static class GemmPacking
                 PackB<TOps, TVec, T>(in x, pc, kc, first, count, unit, block);
             }
         }
+
+        return extent;
     }
 
     /// <summary>A reference to op(X)(i, j); the operand's constructor checked the extent.</summary>

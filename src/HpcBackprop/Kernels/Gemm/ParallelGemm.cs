@@ -314,16 +314,17 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
         if (columnPanels > 1 && a.Packed.IsEmpty && Gemm.PathFor(in blockA, in blockB).PackA)
         {
             Span<T> buffer = GemmBuffers<T>.Aligned(ref _sharedA, Gemm.PackedLength<T>(m, k, asA: true));
+            GemmOperand<T> packed;
             if ((long)m * k >= SharedPack.MinTeamElements)
             {
                 _sharedPack.Run(team, maxDegreeOfParallelism, in a, buffer);
+                packed = Gemm.Packed(in a, asA: true, buffer);
             }
             else
             {
-                Gemm.PackRange(in a, asA: true, 0, m, buffer); // a round trip through the team would cost more
+                packed = Gemm.Pack(in a, asA: true, buffer); // a round trip through the team would cost more
             }
 
-            GemmOperand<T> packed = Gemm.Packed(in a, asA: true, buffer);
             sharedA = packed.Packed;
             sharedExtent = packed.PackedExtent;
         }
