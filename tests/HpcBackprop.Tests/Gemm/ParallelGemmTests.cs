@@ -129,7 +129,7 @@ public class ParallelGemmTests
     /// </summary>
     [Theory]
     [InlineData(256, 1024, 300, false)]
-    [InlineData(1024, 256, 64, true)]
+    [InlineData(1024, 256, 300, true)]
     public void Blocks_reading_packed_copies_equal_the_unsplit_product(int m, int n, int k, bool transA)
     {
         ParallelGemm<float>.Blocks(m, n, k, out _, out _, out int rowPanels, out int columnPanels);
@@ -147,6 +147,57 @@ public class ParallelGemmTests
             work.Compute(team, threads, g.OperandA, b, 0f, g.BiasSpan, c, g.Ldc, EpilogueArguments<float>.None);
             Assert.True(c.AsSpan().SequenceEqual(expected), $"{g}, {threads} threads");
         }
+    }
+
+    /// <summary>
+    /// Products whose C is at least as large as op(A) and op(B) together, with rows for <see cref="ParallelGemm{T}.TargetBlocks"/>
+    /// panels (the Delta products of wide layers: k is a row block's examples), go by rows alone (<see cref="ParallelGemm{T}.RowsOnly"/>)
+    /// over one op(B) packed once: by the team (n k of 64 Ki elements or more), by the calling thread (fewer), or by the
+    /// caller beforehand. Each equals the unsplit product bit for bit, every epilogue, both orientations of op(A), float and
+    /// double; m and n off MR and NR.
+    /// </summary>
+    [Theory]
+    [InlineData(1024, 1024, 256)]
+    [InlineData(500, 700, 120)]
+    [InlineData(401, 301, 67)]
+    [InlineData(700, 150, 40)]
+    public void Products_split_by_rows_alone_equal_the_unsplit_product(int m, int n, int k)
+    {
+        Assert.True(ParallelGemm<float>.RowsOnly(m, n, k));
+        ParallelGemm<float>.Blocks(m, n, k, out _, out _, out int rowPanels, out int columnPanels);
+        Assert.True(columnPanels == 1 && rowPanels >= ParallelGemm<float>.TargetBlocks, $"{rowPanels} x {columnPanels} blocks");
+        var rng = new Random(m + n + k + 3);
+        EveryEpilogueEqualsTheUnsplitProduct(rng, m, n, k, 0f);
+        foreach (bool transA in new[] { false, true })
+        {
+            var d = GemmCase<double>.Create(rng, m, n, k, transA, rng.Next(2) == 0, 1.0, useBias: false);
+            Assert.True(Compare(d, ParallelEpilogue.RegularizedGradient, out string whyD, withPrior: true), whyD);
+        }
+
+        // op(B) packed by the caller: the blocks read it instead of packing their own.
+        var g = GemmCase<float>.Create(rng, m, n, k, transA: true, transB: false, 1f, useBias: false);
+        float[] expected = g.Run();
+        var packedB = new float[GemmKernel.PackedLength<float>(n, k, asA: false)];
+        GemmOperand<float> b = GemmKernel.Pack(g.OperandB, asA: false, packedB);
+        using var team = new WorkerTeam(1);
+        var work = new ParallelGemm<float>();
+        float[] c = (float[])g.C0.Clone();
+        work.Compute(team, 2, g.OperandA, b, 1f, default, c, g.Ldc, EpilogueArguments<float>.None);
+        Assert.True(c.AsSpan().SequenceEqual(expected), $"{g}, packed op(B)");
+    }
+
+    /// <summary>The shapes that go by columns stay there: the forward and error products of wide layers, short or few rows.</summary>
+    [Theory]
+    [InlineData(256, 1024, 1024)]
+    [InlineData(256, 1024, 10)]
+    [InlineData(10, 1024, 256)]
+    [InlineData(128, 784, 256)]
+    [InlineData(1024, 256, 300)]
+    public void Other_split_shapes_do_not_go_by_rows_alone(int m, int n, int k)
+    {
+        Assert.False(ParallelGemm<float>.RowsOnly(m, n, k));
+        ParallelGemm<float>.Blocks(m, n, k, out _, out _, out _, out int columnPanels);
+        Assert.True(columnPanels > 1, $"{columnPanels} column panels");
     }
 
     [Fact]

@@ -102,14 +102,15 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// <summary>
     /// How many blocks a split product aims at, whatever the thread count (the blocks must not depend on it):
     /// enough to balance 2 to 4 threads with dynamic hand-out, few enough that the packing each block does
-    /// on its own (its panel of op(B)) stays small. An op(A) that every column block would pack is packed
-    /// once, by the team, and shared (see <see cref="Compute"/>).
+    /// on its own (its panel of op(B)) stays small. An op(A) that every column block would pack, or an op(B) that
+    /// every row block would, is packed once, by the team, and shared (see <see cref="Compute"/>).
     /// </summary>
     public const int TargetBlocks = 8;
 
     /// <summary>
     /// The narrowest column panel: C is split by columns first (each panel of op(B) is then packed once,
-    /// and op(A) is read in place or packed once for all panels), by rows only when it has too few columns.
+    /// and op(A) is read in place or packed once for all panels), by rows too when it has too few columns,
+    /// and by rows alone when C outweighs its operands (<see cref="RowsOnly"/>).
     /// </summary>
     public const int MinColumnPanel = 128;
 
@@ -168,11 +169,12 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     private int _packedALength;
     private int _packedAExtent;
     private int _packedAOffset;
-    private T* _packedB;          // op(B) packed whole by the caller (or null)
+    private T* _packedB;          // op(B) packed whole, by the caller or shared by the row blocks (or null)
     private int _packedBLength;
     private int _packedBExtent;
     private int _packedBOffset;
     private T[] _sharedA = [];    // grown on demand, pinned
+    private T[] _sharedB = [];    // grown on demand, pinned
     private readonly SharedPack _sharedPack = new();
     private int _rowPanel;
     private int _columnPanel;
@@ -185,7 +187,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     public static long SplitCalls => t_splitCalls;
 
     /// <summary>The bytes of the shared packing buffer (grown on demand), for the workspace pool's budget.</summary>
-    public long Bytes => (long)_sharedA.Length * sizeof(T);
+    public long Bytes => ((long)_sharedA.Length + _sharedB.Length) * sizeof(T);
 
     /// <summary>Whether some block's sigmoid epilogue saw a non-finite z during the last call.</summary>
     public bool SawNonFinite => Volatile.Read(ref _sawNonFinite);
@@ -206,13 +208,31 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
             return;
         }
 
-        int columns = Math.Clamp(n / MinColumnPanel, 1, TargetBlocks);
+        int columns = RowsOnly(m, n, k) ? 1 : Math.Clamp(n / MinColumnPanel, 1, TargetBlocks);
         int rows = Math.Clamp(Math.Min((TargetBlocks + columns - 1) / columns, m / MinRowPanel), 1, TargetBlocks);
         columnPanel = Panel(n, columns, blocking.NR);
         rowPanel = Panel(m, rows, blocking.MR);
         rowPanels = (m + rowPanel - 1) / rowPanel;
         columnPanels = (n + columnPanel - 1) / columnPanel;
     }
+
+    /// <summary>
+    /// Whether a product to be split goes by rows of C alone: when C is at least as large as op(A) and op(B) together
+    /// (m n &gt;= k (m + n), a short k as in Delta = D' A over a row block) and has rows for <see cref="TargetBlocks"/>
+    /// panels of <see cref="MinRowPanel"/>. Each block then writes whole rows of C and reads whole rows of the epilogue's
+    /// operands, over one op(B) packed once and shared; by columns, each block wrote a strip of C and of Theta one
+    /// element in eight wide, on as many pages as C has rows.
+    /// </summary>
+    /// <remarks>
+    /// Measured on the two-thread 1024-1024-1024-10 step (Zen 5, min over 5 rounds, builds alternated), whose two
+    /// 1024 x 1024 x 256 Delta products now go by rows in 8 panels: float 0.946-1.069 of the time by columns (median
+    /// 0.973, 6 alternations; 0.948 in a second batch of 5), double 0.939-0.963 (3). A timeline of the float step
+    /// (marks around every item) put the two Delta products' thread time at 3237 and 3145 us against 3755 and 3693.
+    /// 16 row panels instead of 8 lost 5% (their 66 x 1024 blocks of C fall under
+    /// <see cref="GemmDriver.EpilogueStreamBytes"/>, so their tiles go sliver by sliver again).
+    /// </remarks>
+    public static bool RowsOnly(long m, long n, long k)
+        => m * n >= k * (m + n) && m >= (long)TargetBlocks * MinRowPanel;
 
     /// <summary>
     /// Whether an m x n x k product is big enough to gain from being split: <see cref="MinMultiplyAdds"/> multiply-adds
@@ -260,8 +280,9 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// <remarks>
     /// The epilogue's operands are m x n, rows <see cref="EpilogueArguments{T}.OperandLd"/> apart. An operand that
     /// comes packed (<see cref="GemmOperand{T}.WithPacked"/>) is read packed by every block; an op(A) that each of
-    /// several column blocks would pack is packed here once and shared: by the team (<see cref="SharedPack"/>), or
-    /// on the calling thread when it is smaller than <see cref="SharedPack.MinTeamElements"/>.
+    /// several column blocks would pack (or an op(B) that each of several row blocks of a C split by rows alone would)
+    /// is packed here once and shared: by the team (<see cref="SharedPack"/>), or on the calling thread when it is
+    /// smaller than <see cref="SharedPack.MinTeamElements"/>.
     /// Measured on the two-thread 1024-1024-1024-10 step (float, Zen 5, 8 blocks, min over 5 rounds, builds
     /// alternated 4 times): 10.9-12.8 ms against 11.6-13.7 ms with each block packing its own D' (then packed on the
     /// calling thread).
@@ -304,9 +325,9 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
             Regularized(in epilogue).CheckShape(m, n);
         }
 
-        // When each column block would pack the same op(A) (a transposed D' in Delta = D' A), it is packed once
-        // here and shared: the same slivers, so the same bits. Packed per block, a 1024 x 256 D' was packed eight
-        // times per product.
+        // When each column block would pack the same op(A) (a transposed D' in a Delta = D' A split by columns), it is
+        // packed once here and shared: the same slivers, so the same bits. Packed per block, a 1024 x 256 D' was packed
+        // eight times per product.
         GemmOperand<T> blockA = new(a.Data, Math.Min(rowPanel, m), k, a.LeadingDimension, a.Transposed);
         GemmOperand<T> blockB = new(b.Data, k, Math.Min(columnPanel, n), b.LeadingDimension, b.Transposed);
         scoped ReadOnlySpan<T> sharedA = default;
@@ -317,7 +338,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
             GemmOperand<T> packed;
             if ((long)m * k >= SharedPack.MinTeamElements)
             {
-                _sharedPack.Run(team, maxDegreeOfParallelism, in a, buffer);
+                _sharedPack.Run(team, maxDegreeOfParallelism, in a, asA: true, buffer);
                 packed = Gemm.Packed(in a, asA: true, buffer);
             }
             else
@@ -329,9 +350,31 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
             sharedExtent = packed.PackedExtent;
         }
 
+        // Likewise an op(B) that each row block would pack whole (C split by rows alone: the A of Delta = D' A).
+        scoped ReadOnlySpan<T> sharedB = default;
+        int sharedBExtent = 0;
+        if (columnPanels == 1 && rowPanels > 1 && b.Packed.IsEmpty && Gemm.PathFor(in blockA, in blockB).PackB)
+        {
+            Span<T> buffer = GemmBuffers<T>.Aligned(ref _sharedB, Gemm.PackedLength<T>(n, k, asA: false));
+            GemmOperand<T> packed;
+            if ((long)n * k >= SharedPack.MinTeamElements)
+            {
+                _sharedPack.Run(team, maxDegreeOfParallelism, in b, asA: false, buffer);
+                packed = Gemm.Packed(in b, asA: false, buffer);
+            }
+            else
+            {
+                packed = Gemm.Pack(in b, asA: false, buffer);
+            }
+
+            sharedB = packed.Packed;
+            sharedBExtent = packed.PackedExtent;
+        }
+
         ReadOnlySpan<T> packedA = !a.Packed.IsEmpty ? a.Packed : sharedA;
+        ReadOnlySpan<T> packedB = !b.Packed.IsEmpty ? b.Packed : sharedB;
         fixed (T* ppa = packedA)
-        fixed (T* ppb = b.Packed)
+        fixed (T* ppb = packedB)
         fixed (T* pa = a.Data)
         fixed (T* pb = b.Data)
         fixed (T* pbias = bias)
@@ -362,10 +405,10 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
             _packedALength = packedA.Length;
             _packedAExtent = !a.Packed.IsEmpty ? a.PackedExtent : sharedExtent;
             _packedAOffset = !a.Packed.IsEmpty ? a.PackedOffset : 0;
-            _packedB = b.Packed.IsEmpty ? null : ppb;
-            _packedBLength = b.Packed.Length;
-            _packedBExtent = b.PackedExtent;
-            _packedBOffset = b.PackedOffset;
+            _packedB = packedB.IsEmpty ? null : ppb;
+            _packedBLength = packedB.Length;
+            _packedBExtent = !b.Packed.IsEmpty ? b.PackedExtent : sharedBExtent;
+            _packedBOffset = !b.Packed.IsEmpty ? b.PackedOffset : 0;
             _rowPanel = rowPanel;
             _columnPanel = columnPanel;
             _columnPanels = columnPanels;
@@ -463,8 +506,8 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     }
 
     /// <summary>
-    /// The shared op(A) packed by the team: item i packs rows i R .. (i + 1) R of it (R a multiple of MR), each thread
-    /// into its own part of the one buffer. A copy, so how it is cut changes no value.
+    /// A shared operand packed by the team: item i packs rows i R .. (i + 1) R of op(A) (R a multiple of MR), or columns of
+    /// op(B) (R a multiple of NR), each thread into its own part of the one buffer. A copy, so how it is cut changes no value.
     /// </summary>
     /// <remarks>
     /// Measured in the two-thread 1024-1024-1024-10 step (float, Zen 5): packing the 1024 x 256 D' of each of the two
@@ -474,7 +517,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     private sealed class SharedPack : IParallelWork
     {
         /// <summary>
-        /// The op(A)s the team packs have at least this many elements (64 Ki, 256 KiB of floats, some tens of
+        /// The operands the team packs have at least this many elements (64 Ki, 256 KiB of floats, some tens of
         /// microseconds of copying); a smaller one (the output layer's 10 x 256 D') is packed by the calling thread,
         /// which a round trip through the team (a few microseconds with the workers spinning) would not beat.
         /// </summary>
@@ -490,12 +533,15 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
         private bool _transposed;
         private T* _packed;
         private int _length;
-        private int _rangeRows;
+        private bool _asA;
+        private int _range;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
-        public void Run(WorkerTeam team, int maxDegreeOfParallelism, scoped in GemmOperand<T> a, Span<T> packed)
+        public void Run(WorkerTeam team, int maxDegreeOfParallelism, scoped in GemmOperand<T> a, bool asA, Span<T> packed)
         {
-            _rangeRows = Panel(a.Rows, Pieces, Gemm.PackUnit<T>(asA: true));
+            int count = asA ? a.Rows : a.Columns;
+            _asA = asA;
+            _range = Panel(count, Pieces, Gemm.PackUnit<T>(asA));
             fixed (T* pa = a.Data)
             fixed (T* pp = packed)
             {
@@ -508,7 +554,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
                 _length = packed.Length;
                 try
                 {
-                    team.Run(this, (a.Rows + _rangeRows - 1) / _rangeRows, maxDegreeOfParallelism);
+                    team.Run(this, (count + _range - 1) / _range, maxDegreeOfParallelism);
                 }
                 finally
                 {
@@ -520,9 +566,9 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
         [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
         public void Execute(int item)
         {
-            int first = item * _rangeRows, count = Math.Min(_rangeRows, _rows - first);
-            var a = new GemmOperand<T>(View(_data, 0, _rows, _columns, _ld, _transposed), _rows, _columns, _ld, _transposed);
-            Gemm.PackRange(in a, asA: true, first, count, new Span<T>(_packed, _length));
+            int first = item * _range, count = Math.Min(_range, (_asA ? _rows : _columns) - first);
+            var x = new GemmOperand<T>(View(_data, 0, _rows, _columns, _ld, _transposed), _rows, _columns, _ld, _transposed);
+            Gemm.PackRange(in x, _asA, first, count, new Span<T>(_packed, _length));
         }
     }
 
