@@ -135,18 +135,7 @@ public class ParallelGemmTests
         ParallelGemm<float>.Blocks(m, n, k, out _, out _, out int rowPanels, out int columnPanels);
         Assert.True(columnPanels > 1 && (!transA || rowPanels > 1), $"{rowPanels} x {columnPanels} blocks");
         var rng = new Random(m + n + k);
-        var g = GemmCase<float>.Create(rng, m, n, k, transA, transB: true, 0f, useBias: true);
-        float[] expected = g.Run();
-        var packedB = new float[GemmKernel.PackedLength<float>(n, k, asA: false)];
-        GemmOperand<float> b = GemmKernel.Pack(g.OperandB, asA: false, packedB);
-        using var team = new WorkerTeam(1);
-        var work = new ParallelGemm<float>();
-        foreach (int threads in new[] { 1, 2 })
-        {
-            float[] c = (float[])g.C0.Clone();
-            work.Compute(team, threads, g.OperandA, b, 0f, g.BiasSpan, c, g.Ldc, EpilogueArguments<float>.None);
-            Assert.True(c.AsSpan().SequenceEqual(expected), $"{g}, {threads} threads");
-        }
+        CallerPackedBEqualsTheUnsplitProduct(GemmCase<float>.Create(rng, m, n, k, transA, transB: true, 0f, useBias: true));
     }
 
     /// <summary>
@@ -175,15 +164,7 @@ public class ParallelGemmTests
         }
 
         // op(B) packed by the caller: the blocks read it instead of packing their own.
-        var g = GemmCase<float>.Create(rng, m, n, k, transA: true, transB: false, 1f, useBias: false);
-        float[] expected = g.Run();
-        var packedB = new float[GemmKernel.PackedLength<float>(n, k, asA: false)];
-        GemmOperand<float> b = GemmKernel.Pack(g.OperandB, asA: false, packedB);
-        using var team = new WorkerTeam(1);
-        var work = new ParallelGemm<float>();
-        float[] c = (float[])g.C0.Clone();
-        work.Compute(team, 2, g.OperandA, b, 1f, default, c, g.Ldc, EpilogueArguments<float>.None);
-        Assert.True(c.AsSpan().SequenceEqual(expected), $"{g}, packed op(B)");
+        CallerPackedBEqualsTheUnsplitProduct(GemmCase<float>.Create(rng, m, n, k, transA: true, transB: false, 1f, useBias: false));
     }
 
     /// <summary>The shapes that go by columns stay there: the forward and error products of wide layers, short or few rows.</summary>
@@ -225,6 +206,22 @@ public class ParallelGemmTests
 
         Assert.Equal("prior", Assert.IsType<ArgumentException>(e).ParamName);
         Assert.True(c.AsSpan().SequenceEqual(g.C0), "C was written");
+    }
+
+    // op(B) packed whole by the caller (Gemm.Pack) and read by every block: 1 and 2 threads equal the unsplit product.
+    private static void CallerPackedBEqualsTheUnsplitProduct(GemmCase<float> g)
+    {
+        float[] expected = g.Run();
+        var packedB = new float[GemmKernel.PackedLength<float>(g.N, g.K, asA: false)];
+        GemmOperand<float> b = GemmKernel.Pack(g.OperandB, asA: false, packedB);
+        using var team = new WorkerTeam(1);
+        var work = new ParallelGemm<float>();
+        foreach (int threads in new[] { 1, 2 })
+        {
+            float[] c = (float[])g.C0.Clone();
+            work.Compute(team, threads, g.OperandA, b, g.Beta, g.BiasSpan, c, g.Ldc, EpilogueArguments<float>.None);
+            Assert.True(c.AsSpan().SequenceEqual(expected), $"{g}, {threads} threads");
+        }
     }
 
     // Both orientations of op(A), a bias row, every epilogue (with a prior Delta): split equals unsplit, bit for bit.

@@ -330,48 +330,22 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
         // eight times per product.
         GemmOperand<T> blockA = new(a.Data, Math.Min(rowPanel, m), k, a.LeadingDimension, a.Transposed);
         GemmOperand<T> blockB = new(b.Data, k, Math.Min(columnPanel, n), b.LeadingDimension, b.Transposed);
-        scoped ReadOnlySpan<T> sharedA = default;
+        ReadOnlySpan<T> sharedA = default;
         int sharedExtent = 0;
         if (columnPanels > 1 && a.Packed.IsEmpty && Gemm.PathFor(in blockA, in blockB).PackA)
         {
-            Span<T> buffer = GemmBuffers<T>.Aligned(ref _sharedA, Gemm.PackedLength<T>(m, k, asA: true));
-            GemmOperand<T> packed;
-            if ((long)m * k >= SharedPack.MinTeamElements)
-            {
-                _sharedPack.Run(team, maxDegreeOfParallelism, in a, asA: true, buffer);
-                packed = Gemm.Packed(in a, asA: true, buffer);
-            }
-            else
-            {
-                packed = Gemm.Pack(in a, asA: true, buffer); // a round trip through the team would cost more
-            }
-
-            sharedA = packed.Packed;
-            sharedExtent = packed.PackedExtent;
+            sharedA = PackShared(team, maxDegreeOfParallelism, in a, asA: true, ref _sharedA, out sharedExtent);
         }
 
         // Likewise an op(B) that each row block of a C split by rows alone (RowsOnly: the A of Delta = D' A) would pack
         // whole. Not when C is split by rows for having too few columns: in the two-thread 784-128-10 step, the five
         // 54 x 128 blocks of Z(2) each packing the 784 x 128 Theta(1)' beside their own product were 2-6% faster (step
         // time) than one team packing before them.
-        scoped ReadOnlySpan<T> sharedB = default;
+        ReadOnlySpan<T> sharedB = default;
         int sharedBExtent = 0;
         if (columnPanels == 1 && rowPanels > 1 && RowsOnly(m, n, k) && b.Packed.IsEmpty && Gemm.PathFor(in blockA, in blockB).PackB)
         {
-            Span<T> buffer = GemmBuffers<T>.Aligned(ref _sharedB, Gemm.PackedLength<T>(n, k, asA: false));
-            GemmOperand<T> packed;
-            if ((long)n * k >= SharedPack.MinTeamElements)
-            {
-                _sharedPack.Run(team, maxDegreeOfParallelism, in b, asA: false, buffer);
-                packed = Gemm.Packed(in b, asA: false, buffer);
-            }
-            else
-            {
-                packed = Gemm.Pack(in b, asA: false, buffer);
-            }
-
-            sharedB = packed.Packed;
-            sharedBExtent = packed.PackedExtent;
+            sharedB = PackShared(team, maxDegreeOfParallelism, in b, asA: false, ref _sharedB, out sharedBExtent);
         }
 
         ReadOnlySpan<T> packedA = !a.Packed.IsEmpty ? a.Packed : sharedA;
@@ -433,6 +407,30 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
         }
 
         return !Volatile.Read(ref _sawNonFinite);
+    }
+
+    /// <summary>
+    /// op(X) packed whole into <paramref name="buffer"/> (grown on demand) for every block to read: by the team, or on the
+    /// calling thread when it has fewer than <see cref="SharedPack.MinTeamElements"/> elements, where a round trip
+    /// through the team would cost more. Returns the packing and its extent.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
+    private ReadOnlySpan<T> PackShared(WorkerTeam team, int maxDegreeOfParallelism, scoped in GemmOperand<T> x, bool asA, ref T[] buffer, out int extent)
+    {
+        int count = asA ? x.Rows : x.Columns;
+        Span<T> packed = GemmBuffers<T>.Aligned(ref buffer, Gemm.PackedLength<T>(count, asA ? x.Columns : x.Rows, asA));
+        if ((long)x.Rows * x.Columns >= SharedPack.MinTeamElements)
+        {
+            _sharedPack.Run(team, maxDegreeOfParallelism, in x, asA, packed);
+        }
+        else
+        {
+            Gemm.PackRange(in x, asA, 0, count, packed);
+        }
+
+        GemmOperand<T> whole = Gemm.Packed(in x, asA, packed);
+        extent = whole.PackedExtent;
+        return packed[..whole.Packed.Length];
     }
 
     /// <summary>One block: rows ic .. ic + mc, columns jc .. jc + nc of C, as a GEMM of its own.</summary>
