@@ -143,10 +143,11 @@ public class ParallelGemmTests
     /// panels (the Delta products of wide layers: k is a row block's examples), go by rows alone (<see cref="ParallelGemm{T}.RowsOnly"/>)
     /// over one op(B) packed once: by the team (n k of 64 Ki elements or more), by the calling thread (fewer), or by the
     /// caller beforehand. Each equals the unsplit product bit for bit, every epilogue, both orientations of op(A), float and
-    /// double; m and n off MR and NR.
+    /// double; m and n off MR and NR, and a k with a short last k block at 512 bits (600 x 701 x 250).
     /// </summary>
     [Theory]
     [InlineData(1024, 1024, 256)]
+    [InlineData(600, 701, 250)]
     [InlineData(500, 700, 120)]
     [InlineData(401, 301, 67)]
     [InlineData(700, 150, 40)]
@@ -156,7 +157,9 @@ public class ParallelGemmTests
         ParallelGemm<float>.Blocks(m, n, k, out _, out _, out int rowPanels, out int columnPanels);
         Assert.True(columnPanels == 1 && rowPanels >= ParallelGemm<float>.TargetBlocks, $"{rowPanels} x {columnPanels} blocks");
         var rng = new Random(m + n + k + 3);
+        long shared = ParallelGemm<float>.SharedPacks;
         EveryEpilogueEqualsTheUnsplitProduct(rng, m, n, k, 0f);
+        Assert.True(ParallelGemm<float>.SharedPacks > shared, "no op(B) was packed once for the blocks");
         foreach (bool transA in new[] { false, true })
         {
             var d = GemmCase<double>.Create(rng, m, n, k, transA, rng.Next(2) == 0, 1.0, useBias: false);

@@ -179,7 +179,7 @@ internal static class Gemm
     /// <summary>
     /// op(X) packed whole into <paramref name="packed"/> (at least <see cref="PackedLength{T}"/> elements) and
     /// attached to it (<see cref="GemmOperand{T}.WithPacked"/>): products that use one operand many times (a
-    /// Theta' over many row blocks, a D' over many column blocks) pack it once instead of once per product.
+    /// Theta' over many row blocks, a D' over many column blocks, an A over many row blocks) pack it once instead of once per product.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static GemmOperand<T> Pack<T>(scoped in GemmOperand<T> x, bool asA, Span<T> packed)

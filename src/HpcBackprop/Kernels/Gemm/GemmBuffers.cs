@@ -13,7 +13,7 @@ namespace HpcBackprop.Kernels.Gemm;
 /// <remarks>
 /// One instance per thread (and per element type) makes the buffers safe for the multi-threaded
 /// driver without locks: a worker packs into its own buffers only. <see cref="Aligned"/> also serves
-/// buffers that several threads read (ParallelGemm's shared op(A), the batched workspace's packed Thetas):
+/// buffers that several threads read (ParallelGemm's shared op(A) and op(B), the batched workspace's packed Thetas):
 /// growing one is not thread-safe, so one thread sizes it before the others read it.
 /// </remarks>
 internal sealed class GemmBuffers<T>

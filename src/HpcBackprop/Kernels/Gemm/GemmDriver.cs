@@ -55,7 +55,9 @@ internal static class GemmDriver
     /// The bytes of an MC x NC block of C above which its last k block goes in bands (<see cref="EpilogueBandBytes"/>):
     /// half the L2, so that C and the epilogue's operands laid out as C come from memory. With it, the one-thread 1024
     /// step (float) took 0.924-0.955 of the time of sliver-wide strips (4 alternations) and 0.951-0.967 in double
-    /// (3), 784-128-10 0.982-0.997 (4); a split product's blocks (256 x 128) stay below it.
+    /// (3), 784-128-10 0.982-0.997 (4). A product split by columns has blocks below it (256 x 128); one split by rows
+    /// alone (<see cref="ParallelGemm{T}.RowsOnly"/>) has blocks above it when C is wide (132 x 1024 in the 1024 step's Delta
+    /// products: 16 panels of 66 rows, below it, lost 5%).
     /// </summary>
     public const long EpilogueStreamBytes = 512 * 1024;
 

@@ -42,10 +42,11 @@ internal readonly record struct GemmPathChoice(bool PackA, bool PackB)
     /// of L1 (4 KiB apart), so the lines shared by neighbouring slivers are evicted before they are reused.
     /// </summary>
     /// <remarks>
-    /// Measured on Zen 3, float, Delta = D' A for a 1024-wide layer split as the two-thread engine splits
-    /// it (8 output blocks of 1024 x 128, k = 256, each packing its own A): packed 7.7-7.9 ms against
-    /// 8.5-10.9 in place over four alternated runs, although packed repacks A once per block (since then
-    /// ParallelGemm packs such an A once and shares it, which only widens the gap; not re-measured). At 2 KiB
+    /// Measured on Zen 3, float, Delta = D' A for a 1024-wide layer split as the two-thread engine split
+    /// it then (8 output blocks of 1024 x 128, k = 256, each packing its own A): packed 7.7-7.9 ms against
+    /// 8.5-10.9 in place over four alternated runs, although packed repacks A once per block (later
+    /// ParallelGemm packed such an A once and shared it, which only widens the gap; not re-measured; that
+    /// product now goes by rows alone, each block packing its own rows of D'). At 2 KiB
     /// (512 wide) and 1 KiB (256 wide) the two were within the noise of each other, either way round.
     /// </remarks>
     public const int PackATransposedMinStrideBytes = 4096;

@@ -114,7 +114,10 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// </summary>
     public const int MinColumnPanel = 128;
 
-    /// <summary>The shortest row panel when C is also split by rows (each row panel repacks its op(B) panel, unless op(B) comes packed).</summary>
+    /// <summary>
+    /// The shortest row panel when C is also split by rows (each row panel repacks its op(B) panel, unless op(B) comes
+    /// packed or C goes by rows alone, where one packing is shared: <see cref="RowsOnly"/>).
+    /// </summary>
     public const int MinRowPanel = 48;
 
     /// <summary>
@@ -145,6 +148,9 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
 
     [ThreadStatic]
     private static long t_splitCalls; // per calling thread, so that concurrent tests do not count each other's splits
+
+    [ThreadStatic]
+    private static long t_sharedPacks;
 
     private T* _a;
     private int _aLd;
@@ -186,7 +192,10 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// <summary>How many products the calling thread has split into more than one block so far: for tests.</summary>
     public static long SplitCalls => t_splitCalls;
 
-    /// <summary>The bytes of the shared packing buffer (grown on demand), for the workspace pool's budget.</summary>
+    /// <summary>How many operands the calling thread's split products have packed once for all their blocks (<see cref="PackShared"/>): for tests.</summary>
+    public static long SharedPacks => t_sharedPacks;
+
+    /// <summary>The bytes of the shared packing buffers of op(A) and op(B) (grown on demand), for the workspace pool's budget.</summary>
     public long Bytes => ((long)_sharedA.Length + _sharedB.Length) * sizeof(T);
 
     /// <summary>Whether some block's sigmoid epilogue saw a non-finite z during the last call.</summary>
@@ -220,8 +229,9 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// Whether a product to be split goes by rows of C alone: when C is at least as large as op(A) and op(B) together
     /// (m n &gt;= k (m + n), a short k as in Delta = D' A over a row block) and has rows for <see cref="TargetBlocks"/>
     /// panels of <see cref="MinRowPanel"/>. Each block then writes whole rows of C and reads whole rows of the epilogue's
-    /// operands, over one op(B) packed once and shared; by columns, each block wrote a strip of C and of Theta one
-    /// element in eight wide, on as many pages as C has rows.
+    /// operands, over one op(B) packed once and shared when the blocks pack op(B) (<see cref="GemmPathChoice"/>); by
+    /// columns, each block wrote a strip of C and of Theta one element in eight wide, on as many pages as C has rows.
+    /// n is not bounded: the shared packing (n rounded up to NR, times k) stays with the instance, counted in <see cref="Bytes"/>.
     /// </summary>
     /// <remarks>
     /// Measured on the two-thread 1024-1024-1024-10 step (Zen 5, min over 5 rounds, builds alternated), whose two
@@ -284,8 +294,9 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// is packed here once and shared: by the team (<see cref="SharedPack"/>), or on the calling thread when it is
     /// smaller than <see cref="SharedPack.MinTeamElements"/>.
     /// Measured on the two-thread 1024-1024-1024-10 step (float, Zen 5, 8 blocks, min over 5 rounds, builds
-    /// alternated 4 times): 10.9-12.8 ms against 11.6-13.7 ms with each block packing its own D' (then packed on the
-    /// calling thread).
+    /// alternated 4 times), when its Delta products still went by columns: 10.9-12.8 ms against 11.6-13.7 ms with each
+    /// block packing its own D' (then packed on the calling thread). By rows alone, their op(B) (the A of Delta = D' A)
+    /// is shared instead: 0.946-0.974 against each row block packing its own (4 alternations).
     /// <para><c>side</c>: null, or one more item (work that does not touch C) that the team runs first, beside the blocks;
     /// unsplit, it runs on the calling thread before the product.</para>
     /// </remarks>
@@ -417,6 +428,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     private ReadOnlySpan<T> PackShared(WorkerTeam team, int maxDegreeOfParallelism, scoped in GemmOperand<T> x, bool asA, ref T[] buffer, out int extent)
     {
+        t_sharedPacks++;
         int count = asA ? x.Rows : x.Columns;
         Span<T> packed = GemmBuffers<T>.Aligned(ref buffer, Gemm.PackedLength<T>(count, asA ? x.Columns : x.Rows, asA));
         if ((long)x.Rows * x.Columns >= SharedPack.MinTeamElements)
@@ -511,15 +523,16 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// op(B) (R a multiple of NR), each thread into its own part of the one buffer. A copy, so how it is cut changes no value.
     /// </summary>
     /// <remarks>
-    /// Measured in the two-thread 1024-1024-1024-10 step (float, Zen 5): packing the 1024 x 256 D' of each of the two
-    /// hidden layers' Delta products on the calling thread took 174-197 us, while the worker waited; the D it reads was
-    /// written by both cores.
+    /// Measured in the two-thread 1024-1024-1024-10 step (float, Zen 5), when its Delta products went by columns: packing
+    /// the 1024 x 256 D' of each of the two hidden layers' Delta products on the calling thread took 174-197 us, while the
+    /// worker waited; the D it reads was written by both cores. They now go by rows alone, and the team packs their
+    /// 256 x 1024 A(l) as op(B).
     /// </remarks>
     private sealed class SharedPack : IParallelWork
     {
         /// <summary>
         /// The operands the team packs have at least this many elements (64 Ki, 256 KiB of floats, some tens of
-        /// microseconds of copying); a smaller one (the output layer's 10 x 256 D') is packed by the calling thread,
+        /// microseconds of copying); a smaller one (an op(B) of 300 x 67, say) is packed by the calling thread,
         /// which a round trip through the team (a few microseconds with the workers spinning) would not beat.
         /// </summary>
         public const long MinTeamElements = 1L << 16;
