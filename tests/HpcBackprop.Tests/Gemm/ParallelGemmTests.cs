@@ -139,18 +139,16 @@ public class ParallelGemmTests
     }
 
     /// <summary>
-    /// Products whose C is at least as large as op(A) and op(B) together, with rows for <see cref="ParallelGemm{T}.TargetBlocks"/>
+    /// Products whose C (4 MiB or more) is at least as large as op(A) and op(B) together, with rows for <see cref="ParallelGemm{T}.TargetBlocks"/>
     /// panels (the Delta products of wide layers: k is a row block's examples), go by rows alone (<see cref="ParallelGemm{T}.RowsOnly"/>)
     /// over one op(B) packed once: by the team (n k of 64 Ki elements or more), by the calling thread (fewer), or by the
     /// caller beforehand. Each equals the unsplit product bit for bit, every epilogue, both orientations of op(A), float and
-    /// double; m and n off MR and NR, and a k with a short last k block at 512 bits (600 x 701 x 250).
+    /// double; m and n off MR and NR, and a k with a short last k block at 512 bits (1100 x 1001 x 150).
     /// </summary>
     [Theory]
     [InlineData(1024, 1024, 256)]
-    [InlineData(600, 701, 250)]
-    [InlineData(500, 700, 120)]
-    [InlineData(401, 301, 67)]
-    [InlineData(700, 150, 40)]
+    [InlineData(1100, 1001, 150)]
+    [InlineData(1500, 701, 67)]
     public void Products_split_by_rows_alone_equal_the_unsplit_product(int m, int n, int k)
     {
         Assert.True(ParallelGemm<float>.RowsOnly(m, n, k));
@@ -170,13 +168,18 @@ public class ParallelGemmTests
         CallerPackedBEqualsTheUnsplitProduct(GemmCase<float>.Create(rng, m, n, k, transA: true, transB: false, 1f, useBias: false));
     }
 
-    /// <summary>The shapes that go by columns stay there: the forward and error products of wide layers, short or few rows.</summary>
+    /// <summary>
+    /// The shapes that go by columns stay there: the forward and error products of wide layers (long k), few rows, and Cs
+    /// under 4 MiB (the Delta products of 784-1024-10 and 512-512-512-10, which lost by rows).
+    /// </summary>
     [Theory]
     [InlineData(256, 1024, 1024)]
     [InlineData(256, 1024, 10)]
     [InlineData(10, 1024, 256)]
     [InlineData(128, 784, 256)]
     [InlineData(1024, 256, 300)]
+    [InlineData(1024, 784, 256)]
+    [InlineData(512, 512, 256)]
     public void Other_split_shapes_do_not_go_by_rows_alone(int m, int n, int k)
     {
         Assert.False(ParallelGemm<float>.RowsOnly(m, n, k));

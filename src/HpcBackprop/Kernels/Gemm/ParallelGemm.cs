@@ -227,8 +227,10 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
 
     /// <summary>
     /// Whether a product to be split goes by rows of C alone: when C is at least as large as op(A) and op(B) together
-    /// (m n &gt;= k (m + n), a short k as in Delta = D' A over a row block) and has rows for <see cref="TargetBlocks"/>
-    /// panels of <see cref="MinRowPanel"/>. Each block then writes whole rows of C and reads whole rows of the epilogue's
+    /// (m n &gt;= k (m + n), a short k as in Delta = D' A over a row block), has rows for <see cref="TargetBlocks"/>
+    /// panels of <see cref="MinRowPanel"/>, and is big enough (<see cref="TargetBlocks"/> times
+    /// <see cref="GemmDriver.EpilogueStreamBytes"/>, 4 MiB) that each row panel streams from memory and runs its last k
+    /// block in bands. Each block then writes whole rows of C and reads whole rows of the epilogue's
     /// operands, over one op(B) packed once and shared when the blocks pack op(B) (<see cref="GemmPathChoice"/>); by
     /// columns, each block wrote a strip of C and of Theta one element in eight wide, on as many pages as C has rows.
     /// n is not bounded: the shared packing (n rounded up to NR, times k) stays with the instance, counted in <see cref="Bytes"/>.
@@ -239,10 +241,13 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// 0.973, 6 alternations; 0.948 in a second batch of 5), double 0.939-0.963 (3). A timeline of the float step
     /// (marks around every item) put the two Delta products' thread time at 3237 and 3145 us against 3755 and 3693.
     /// 16 row panels instead of 8 lost 5% (their 66 x 1024 blocks of C fall under
-    /// <see cref="GemmDriver.EpilogueStreamBytes"/>, so their tiles go sliver by sliver again).
+    /// <see cref="GemmDriver.EpilogueStreamBytes"/>, so their tiles go sliver by sliver again). Smaller Cs lost by rows
+    /// (two threads, 4 alternations each, against by columns): 512-512-512-10 (C of 1 MiB) 1.058 in float and 1.015 in
+    /// double, 784-1024-10 (a 1024 x 784 C, 3.1 MiB) 1.026 in float; larger ones gained: 784-1024-10 in double (6.3 MiB)
+    /// 0.975-0.983, 2048-2048-10 with m = 128 (16 MiB) 0.859 in float; with the size bound, 1024 float 0.969.
     /// </remarks>
     public static bool RowsOnly(long m, long n, long k)
-        => m * n >= k * (m + n) && m >= (long)TargetBlocks * MinRowPanel;
+        => m * n >= k * (m + n) && m >= (long)TargetBlocks * MinRowPanel && m * n * sizeof(T) >= TargetBlocks * GemmDriver.EpilogueStreamBytes;
 
     /// <summary>
     /// Whether an m x n x k product is big enough to gain from being split: <see cref="MinMultiplyAdds"/> multiply-adds
