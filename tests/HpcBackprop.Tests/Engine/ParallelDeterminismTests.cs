@@ -107,7 +107,7 @@ public class ParallelDeterminismTests
 
         // The products really were split into blocks (300 x 200 x 300 is above the threshold).
         Assert.True(ParallelGemm<T>.SplitCalls > splitBefore);
-        ParallelGemm<T>.Blocks(300, 200, 300, out _, out _, out int rowPanels, out int columnPanels);
+        ParallelGemm<T>.Blocks(300, 200, 300, ParallelEpilogue.None, out _, out _, out int rowPanels, out int columnPanels);
         Assert.True(rowPanels * columnPanels > 1);
     }
 

@@ -28,7 +28,7 @@ public class ParallelGemmTests
     [InlineData(300, 200, 300)]
     public void Big_shapes_are_split_and_equal_the_unsplit_product(int m, int n, int k)
     {
-        ParallelGemm<float>.Blocks(m, n, k, out _, out _, out int rowPanels, out int columnPanels);
+        ParallelGemm<float>.Blocks(m, n, k, ParallelEpilogue.None, out _, out _, out int rowPanels, out int columnPanels);
         Assert.True(rowPanels * columnPanels > 1);
         var rng = new Random(m + n + k);
         foreach (bool transA in new[] { false, true })
@@ -51,7 +51,7 @@ public class ParallelGemmTests
     public void Memory_bound_shapes_are_split_and_equal_the_unsplit_product(int m, int n, int k)
     {
         Assert.True((long)m * n * k < ParallelGemm<float>.MinMultiplyAdds);
-        ParallelGemm<float>.Blocks(m, n, k, out _, out _, out int rowPanels, out int columnPanels);
+        ParallelGemm<float>.Blocks(m, n, k, ParallelEpilogue.None, out _, out _, out int rowPanels, out int columnPanels);
         Assert.True(rowPanels * columnPanels > 1, $"{rowPanels} x {columnPanels} blocks");
         EveryEpilogueEqualsTheUnsplitProduct(new Random(m + n + k), m, n, k, 0f);
     }
@@ -106,7 +106,7 @@ public class ParallelGemmTests
     [InlineData(128, 1530, 200)]
     public void Cut_last_panels_equal_the_unsplit_product(int m, int n, int k)
     {
-        ParallelGemm<float>.Blocks(m, n, k, out _, out int columnPanel, out int rowPanels, out int columnPanels);
+        ParallelGemm<float>.Blocks(m, n, k, ParallelEpilogue.None, out _, out int columnPanel, out int rowPanels, out int columnPanels);
         Assert.True(ParallelGemm<float>.LastPanelPieces(rowPanels, columnPanels, columnPanel) > 0, $"{rowPanels} x {columnPanels} blocks of {columnPanel} columns");
         var rng = new Random(m + n + k);
         foreach (bool transA in new[] { false, true })
@@ -132,18 +132,18 @@ public class ParallelGemmTests
     [InlineData(1024, 256, 300, true)]
     public void Blocks_reading_packed_copies_equal_the_unsplit_product(int m, int n, int k, bool transA)
     {
-        ParallelGemm<float>.Blocks(m, n, k, out _, out _, out int rowPanels, out int columnPanels);
+        ParallelGemm<float>.Blocks(m, n, k, ParallelEpilogue.None, out _, out _, out int rowPanels, out int columnPanels);
         Assert.True(columnPanels > 1 && (!transA || rowPanels > 1), $"{rowPanels} x {columnPanels} blocks");
         var rng = new Random(m + n + k);
-        CallerPackedBEqualsTheUnsplitProduct(GemmCase<float>.Create(rng, m, n, k, transA, transB: true, 0f, useBias: true));
+        CallerPackedBEqualsTheUnsplitProduct(GemmCase<float>.Create(rng, m, n, k, transA, transB: true, 0f, useBias: true), regularized: false);
     }
 
     /// <summary>
-    /// Products whose C (4 MiB or more) is at least as large as op(A) and op(B) together, with rows for <see cref="ParallelGemm{T}.TargetBlocks"/>
+    /// Products with an epilogue whose C (4 MiB or more) is at least as large as op(A) and op(B) together, with rows for <see cref="ParallelGemm{T}.TargetBlocks"/>
     /// panels (the Delta products of wide layers: k is a row block's examples), go by rows alone (<see cref="ParallelGemm{T}.RowsOnly"/>)
     /// over one op(B) packed once: by the team (n k of 64 Ki elements or more), by the calling thread (fewer), or by the
-    /// caller beforehand. Each equals the unsplit product bit for bit, every epilogue, both orientations of op(A), float and
-    /// double; m and n off MR and NR, and a k with a short last k block at 512 bits (1100 x 1001 x 150).
+    /// caller beforehand (without an epilogue they go by columns). Each equals the unsplit product bit for bit, every
+    /// epilogue, both orientations of op(A), float and double; m and n off MR and NR, and a k with a short last k block at 512 bits (1100 x 1001 x 150).
     /// </summary>
     [Theory]
     [InlineData(1024, 1024, 256)]
@@ -151,8 +151,9 @@ public class ParallelGemmTests
     [InlineData(1500, 701, 67)]
     public void Products_split_by_rows_alone_equal_the_unsplit_product(int m, int n, int k)
     {
-        Assert.True(ParallelGemm<float>.RowsOnly(m, n, k));
-        ParallelGemm<float>.Blocks(m, n, k, out _, out _, out int rowPanels, out int columnPanels);
+        Assert.True(ParallelGemm<float>.RowsOnly(m, n, k, ParallelEpilogue.RegularizedGradient));
+        Assert.False(ParallelGemm<float>.RowsOnly(m, n, k, ParallelEpilogue.None));
+        ParallelGemm<float>.Blocks(m, n, k, ParallelEpilogue.RegularizedGradient, out _, out _, out int rowPanels, out int columnPanels);
         Assert.True(columnPanels == 1 && rowPanels >= ParallelGemm<float>.TargetBlocks, $"{rowPanels} x {columnPanels} blocks");
         var rng = new Random(m + n + k + 3);
         long shared = ParallelGemm<float>.SharedPacks;
@@ -165,7 +166,7 @@ public class ParallelGemmTests
         }
 
         // op(B) packed by the caller: the blocks read it instead of packing their own.
-        CallerPackedBEqualsTheUnsplitProduct(GemmCase<float>.Create(rng, m, n, k, transA: true, transB: false, 1f, useBias: false));
+        CallerPackedBEqualsTheUnsplitProduct(GemmCase<float>.Create(rng, m, n, k, transA: true, transB: false, 0f, useBias: false), regularized: true);
     }
 
     /// <summary>
@@ -182,8 +183,8 @@ public class ParallelGemmTests
     [InlineData(512, 512, 256)]
     public void Other_split_shapes_do_not_go_by_rows_alone(int m, int n, int k)
     {
-        Assert.False(ParallelGemm<float>.RowsOnly(m, n, k));
-        ParallelGemm<float>.Blocks(m, n, k, out _, out _, out _, out int columnPanels);
+        Assert.False(ParallelGemm<float>.RowsOnly(m, n, k, ParallelEpilogue.RegularizedGradient));
+        ParallelGemm<float>.Blocks(m, n, k, ParallelEpilogue.None, out _, out _, out _, out int columnPanels);
         Assert.True(columnPanels > 1, $"{columnPanels} column panels");
     }
 
@@ -192,7 +193,7 @@ public class ParallelGemmTests
     {
         var rng = new Random(5);
         var g = GemmCase<float>.Create(rng, 256, 1024, 64, false, false, 0f, useBias: false);
-        ParallelGemm<float>.Blocks(g.M, g.N, g.K, out _, out _, out int rowPanels, out int columnPanels);
+        ParallelGemm<float>.Blocks(g.M, g.N, g.K, ParallelEpilogue.RegularizedGradient, out _, out _, out int rowPanels, out int columnPanels);
         Assert.True(rowPanels * columnPanels > 1);
         var theta = new float[g.M * g.N];
         var prior = new float[(g.M * g.N) - 1];
@@ -214,10 +215,17 @@ public class ParallelGemmTests
         Assert.True(c.AsSpan().SequenceEqual(g.C0), "C was written");
     }
 
-    // op(B) packed whole by the caller (Gemm.Pack) and read by every block: 1 and 2 threads equal the unsplit product.
-    private static void CallerPackedBEqualsTheUnsplitProduct(GemmCase<float> g)
+    // op(B) packed whole by the caller (Gemm.Pack) and read by every block: 1 and 2 threads equal the unsplit product
+    // (on op(B) as stored), with no epilogue or the regularized gradient's.
+    private static void CallerPackedBEqualsTheUnsplitProduct(GemmCase<float> g, bool regularized)
     {
-        float[] expected = g.Run();
+        var rng = new Random(g.M + g.N);
+        float[] theta = Enumerable.Range(0, g.M * g.Ldc).Select(_ => (float)rng.NextDouble()).ToArray();
+        EpilogueArguments<float> epilogue = regularized
+            ? EpilogueArguments<float>.RegularizedGradient(theta, default, g.Ldc, 0.25f, 0.5f)
+            : EpilogueArguments<float>.None;
+        float[] expected = (float[])g.C0.Clone();
+        ParallelGemm<float>.Unsplit(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, expected, g.Ldc, in epilogue);
         var packedB = new float[GemmKernel.PackedLength<float>(g.N, g.K, asA: false)];
         GemmOperand<float> b = GemmKernel.Pack(g.OperandB, asA: false, packedB);
         using var team = new WorkerTeam(1);
@@ -225,7 +233,7 @@ public class ParallelGemmTests
         foreach (int threads in new[] { 1, 2 })
         {
             float[] c = (float[])g.C0.Clone();
-            work.Compute(team, threads, g.OperandA, b, g.Beta, g.BiasSpan, c, g.Ldc, EpilogueArguments<float>.None);
+            work.Compute(team, threads, g.OperandA, b, g.Beta, g.BiasSpan, c, g.Ldc, in epilogue);
             Assert.True(c.AsSpan().SequenceEqual(expected), $"{g}, {threads} threads");
         }
     }

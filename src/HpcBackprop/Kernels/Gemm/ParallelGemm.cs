@@ -202,11 +202,12 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     public bool SawNonFinite => Volatile.Read(ref _sawNonFinite);
 
     /// <summary>
-    /// The blocks of an m x n x k product: row panels of <paramref name="rowPanel"/> and column panels
-    /// of <paramref name="columnPanel"/>; a function of the shapes alone. (1, 1) blocks means unsplit.
+    /// The blocks of an m x n x k product with <paramref name="epilogue"/>: row panels of <paramref name="rowPanel"/> and
+    /// column panels of <paramref name="columnPanel"/>; a function of the shapes and the epilogue alone, never of the thread
+    /// count. (1, 1) blocks means unsplit.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
-    public static void Blocks(int m, int n, int k, out int rowPanel, out int columnPanel, out int rowPanels, out int columnPanels)
+    public static void Blocks(int m, int n, int k, ParallelEpilogue epilogue, out int rowPanel, out int columnPanel, out int rowPanels, out int columnPanels)
     {
         GemmBlocking blocking = GemmBlocking.ForActiveWidth<T>();
         if (!WorthSplitting(m, n, k))
@@ -217,7 +218,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
             return;
         }
 
-        int columns = RowsOnly(m, n, k) ? 1 : Math.Clamp(n / MinColumnPanel, 1, TargetBlocks);
+        int columns = RowsOnly(m, n, k, epilogue) ? 1 : Math.Clamp(n / MinColumnPanel, 1, TargetBlocks);
         int rows = Math.Clamp(Math.Min((TargetBlocks + columns - 1) / columns, m / MinRowPanel), 1, TargetBlocks);
         columnPanel = Panel(n, columns, blocking.NR);
         rowPanel = Panel(m, rows, blocking.MR);
@@ -226,7 +227,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     }
 
     /// <summary>
-    /// Whether a product to be split goes by rows of C alone: when C is at least as large as op(A) and op(B) together
+    /// Whether a product to be split goes by rows of C alone: when it has an epilogue, and C is at least as large as op(A) and op(B) together
     /// (m n &gt;= k (m + n), a short k as in Delta = D' A over a row block), has rows for <see cref="TargetBlocks"/>
     /// panels of <see cref="MinRowPanel"/>, and is big enough (<see cref="TargetBlocks"/> times
     /// <see cref="GemmDriver.EpilogueStreamBytes"/>, 4 MiB) that each row panel streams from memory and runs its last k
@@ -245,9 +246,12 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// (two threads, 4 alternations each, against by columns): 512-512-512-10 (C of 1 MiB) 1.058 in float and 1.015 in
     /// double, 784-1024-10 (a 1024 x 784 C, 3.1 MiB) 1.026 in float; larger ones gained: 784-1024-10 in double (6.3 MiB)
     /// 0.975-0.983, 2048-2048-10 with m = 128 (16 MiB) 0.859 in float; with the size bound, 1024 float 0.969.
+    /// Without an epilogue (the Delta products of every row block but the last, which accumulate into Delta), by rows
+    /// lost: the 1024 step with m = 1024, two threads, 1.049 (1.004-1.095, 4 alternations), and still 1.021 with those
+    /// blocks in bands too; so they go by columns.
     /// </remarks>
-    public static bool RowsOnly(long m, long n, long k)
-        => m * n >= k * (m + n) && m >= (long)TargetBlocks * MinRowPanel && m * n * sizeof(T) >= TargetBlocks * GemmDriver.EpilogueStreamBytes;
+    public static bool RowsOnly(long m, long n, long k, ParallelEpilogue epilogue)
+        => epilogue != ParallelEpilogue.None && m * n >= k * (m + n) && m >= (long)TargetBlocks * MinRowPanel && m * n * sizeof(T) >= TargetBlocks * GemmDriver.EpilogueStreamBytes;
 
     /// <summary>
     /// Whether an m x n x k product is big enough to gain from being split: <see cref="MinMultiplyAdds"/> multiply-adds
@@ -313,7 +317,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
         scoped in EpilogueArguments<T> epilogue, IParallelWork? side = null)
     {
         int m = a.Rows, n = b.Columns, k = a.Columns;
-        Blocks(m, n, k, out int rowPanel, out int columnPanel, out int rowPanels, out int columnPanels);
+        Blocks(m, n, k, epilogue.Kind, out int rowPanel, out int columnPanel, out int rowPanels, out int columnPanels);
         // One thread: the unsplit product, which has the same tiles and so the same bits (see remarks).
         if (rowPanels * columnPanels <= 1 || maxDegreeOfParallelism <= 1 || team is null || b.Rows != k)
         {
@@ -359,7 +363,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
         // time) than one team packing before them.
         ReadOnlySpan<T> sharedB = default;
         int sharedBExtent = 0;
-        if (columnPanels == 1 && rowPanels > 1 && RowsOnly(m, n, k) && b.Packed.IsEmpty && Gemm.PathFor(in blockA, in blockB).PackB)
+        if (columnPanels == 1 && rowPanels > 1 && RowsOnly(m, n, k, epilogue.Kind) && b.Packed.IsEmpty && Gemm.PathFor(in blockA, in blockB).PackB)
         {
             sharedB = PackShared(team, maxDegreeOfParallelism, in b, asA: false, ref _sharedB, out sharedBExtent);
         }
