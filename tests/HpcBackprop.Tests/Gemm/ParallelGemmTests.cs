@@ -72,12 +72,7 @@ public class ParallelGemmTests
         Assert.True((long)Math.Min(m, b.MC) * Math.Min(n, b.NC) * sizeof(float) > GemmDriver.EpilogueStreamBytes);
         var rng = new Random(m + n + k + 2);
         EveryEpilogueEqualsTheUnsplitProduct(rng, m, n, k, 0f);
-        foreach (bool transA in new[] { false, true })
-        {
-            var d = GemmCase<double>.Create(rng, m, n, k, transA, rng.Next(2) == 0, 1.0, useBias: false);
-            Assert.True(Compare(d, ParallelEpilogue.SigmoidGradient, out string whyD), whyD);
-            Assert.True(Compare(d, ParallelEpilogue.RegularizedGradient, out whyD, withPrior: true), whyD);
-        }
+        DoubleEqualsTheUnsplitProduct(rng, m, n, k, ParallelEpilogue.SigmoidGradient, ParallelEpilogue.RegularizedGradient);
     }
 
     /// <summary>
@@ -159,11 +154,7 @@ public class ParallelGemmTests
         long shared = ParallelGemm<float>.SharedPacks;
         EveryEpilogueEqualsTheUnsplitProduct(rng, m, n, k, 0f);
         Assert.True(ParallelGemm<float>.SharedPacks > shared, "no op(B) was packed once for the blocks");
-        foreach (bool transA in new[] { false, true })
-        {
-            var d = GemmCase<double>.Create(rng, m, n, k, transA, rng.Next(2) == 0, 1.0, useBias: false);
-            Assert.True(Compare(d, ParallelEpilogue.RegularizedGradient, out string whyD, withPrior: true), whyD);
-        }
+        DoubleEqualsTheUnsplitProduct(rng, m, n, k, ParallelEpilogue.RegularizedGradient);
 
         // op(B) packed by the caller: the blocks read it instead of packing their own.
         CallerPackedBEqualsTheUnsplitProduct(GemmCase<float>.Create(rng, m, n, k, transA: true, transB: false, 0f, useBias: false), regularized: true);
@@ -213,6 +204,19 @@ public class ParallelGemmTests
 
         Assert.Equal("prior", Assert.IsType<ArgumentException>(e).ParamName);
         Assert.True(c.AsSpan().SequenceEqual(g.C0), "C was written");
+    }
+
+    // Double, both orientations of op(A), beta = 1, no bias, each of the epilogues (with a prior Delta): split equals unsplit.
+    private static void DoubleEqualsTheUnsplitProduct(Random rng, int m, int n, int k, params ParallelEpilogue[] epilogues)
+    {
+        foreach (bool transA in new[] { false, true })
+        {
+            var d = GemmCase<double>.Create(rng, m, n, k, transA, rng.Next(2) == 0, 1.0, useBias: false);
+            foreach (ParallelEpilogue epilogue in epilogues)
+            {
+                Assert.True(Compare(d, epilogue, out string why, withPrior: true), why);
+            }
+        }
     }
 
     // op(B) packed whole by the caller (Gemm.Pack) and read by every block: 1 and 2 threads equal the unsplit product

@@ -360,10 +360,10 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
         // Likewise an op(B) that each row block of a C split by rows alone (RowsOnly: the A of Delta = D' A) would pack
         // whole. Not when C is split by rows for having too few columns: in the two-thread 784-128-10 step, the five
         // 54 x 128 blocks of Z(2) each packing the 784 x 128 Theta(1)' beside their own product were 2-6% faster (step
-        // time) than one team packing before them.
+        // time) than one team packing before them. (RowsOnly is what made Blocks give one column panel and 8 row panels.)
         ReadOnlySpan<T> sharedB = default;
         int sharedBExtent = 0;
-        if (columnPanels == 1 && rowPanels > 1 && RowsOnly(m, n, k, epilogue.Kind) && b.Packed.IsEmpty && Gemm.PathFor(in blockA, in blockB).PackB)
+        if (RowsOnly(m, n, k, epilogue.Kind) && b.Packed.IsEmpty && Gemm.PathFor(in blockA, in blockB).PackB)
         {
             sharedB = PackShared(team, maxDegreeOfParallelism, in b, asA: false, ref _sharedB, out sharedBExtent);
         }
