@@ -239,8 +239,9 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// <remarks>
     /// Measured on the two-thread 1024-1024-1024-10 step (Zen 5, min over 5 rounds, builds alternated), whose two
     /// 1024 x 1024 x 256 Delta products now go by rows in 8 panels: float 0.946-1.069 of the time by columns (median
-    /// 0.973, 6 alternations; 0.948 in a second batch of 5), double 0.939-0.963 (3). A timeline of the float step
-    /// (marks around every item) put the two Delta products' thread time at 3237 and 3145 us against 3755 and 3693.
+    /// 0.973, 6 alternations; 0.948 in a second batch of 5), double 0.939-0.963 (3). Two timelines of the float step
+    /// (marks around every item), of the old build and half an hour later of the new one (not alternated), put the two
+    /// Delta products' thread time at 3755 and 3693 us, then 3237 and 3145.
     /// 16 row panels instead of 8 lost 5% (their 66 x 1024 blocks of C fall under
     /// <see cref="GemmDriver.EpilogueStreamBytes"/>, so their tiles go sliver by sliver again). Smaller Cs lost by rows
     /// (two threads, 4 alternations each, against by columns): 512-512-512-10 (C of 1 MiB) 1.058 in float and 1.015 in
