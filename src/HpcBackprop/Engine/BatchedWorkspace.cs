@@ -106,7 +106,7 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
         for (int l = 0; l < layout.ThetaCount; l++)
         {
             Kernels.Gemm.GemmOperand<T> thetaT = ForwardTheta(parameters, l);
-            Kernels.Gemm.GemmOperand<T> packed = Kernels.Gemm.Gemm.Pack(in thetaT, asA: false, buffer[_packedThetaOffsets[l].._packedThetaOffsets[l + 1]]);
+            Kernels.Gemm.GemmOperand<T> packed = Kernels.Gemm.Gemm.Pack(in thetaT, asA: false, buffer[_packedThetaOffsets[l].._packedThetaOffsets[l + 1]], ForwardDepth(l));
             _packedThetaExtents[l] = packed.PackedExtent;
         }
     }
@@ -125,9 +125,16 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
         var thetaT = new Kernels.Gemm.GemmOperand<T>(
             parameters.Slice(layout.ThetaOffset(index), layout.ThetaLength(index))[1..], s, next, s + 1, transposed: true);
         return packed
-            ? thetaT.WithPacked(Kernels.Gemm.GemmBuffers<T>.Aligned(ref _packedThetas, _packedThetaOffsets[^1])[_packedThetaOffsets[index].._packedThetaOffsets[index + 1]], _packedThetaExtents[index], 0)
+            ? thetaT.WithPacked(Kernels.Gemm.GemmBuffers<T>.Aligned(ref _packedThetas, _packedThetaOffsets[^1])[_packedThetaOffsets[index].._packedThetaOffsets[index + 1]], _packedThetaExtents[index], 0, ForwardDepth(index))
             : thetaT;
     }
+
+    // The k blocks of layer index's forward product A Theta', whose op(A), the activations, is read along its rows
+    // (not packed by the stride rules whatever the block): Gemm.Depth of that product.
+    private static int ForwardDepth(NetworkLayout layout, int index)
+        => Kernels.Gemm.Gemm.Depth<T>(layout.LayerSize(index), packsBothAnyway: false);
+
+    private int ForwardDepth(int index) => ForwardDepth(Layout, index);
 
     /// <summary>One Delta per row block, <paramref name="blocks"/> x ParameterCount (grown on demand, reused).</summary>
     public Span<T> Partials(int blocks) => Grown(ref _partials, blocks * Layout.ParameterCount);

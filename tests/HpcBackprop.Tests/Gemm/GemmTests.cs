@@ -58,7 +58,7 @@ public abstract class GemmTests<T>
         var packedB = new T[GemmKernel.PackedLength<T>(g.N, g.K, asA: false) + 3];
         Array.Fill(packedA, T.NaN); // an element the kernel reads but the packing never wrote would show as NaN
         Array.Fill(packedB, T.NaN);
-        GemmOperand<T> a = GemmKernel.Pack(g.OperandA, asA: true, packedA), bp = GemmKernel.Pack(g.OperandB, asA: false, packedB);
+        GemmOperand<T> a = GemmKernel.Pack(g.OperandA, asA: true, packedA, GemmKernel.Depth(g.OperandA, g.OperandB)), bp = GemmKernel.Pack(g.OperandB, asA: false, packedB, GemmKernel.Depth(g.OperandA, g.OperandB));
 
         T[] whole = (T[])g.C0.Clone();
         GemmKernel.Compute(a, bp, g.Beta, g.BiasSpan, whole, g.Ldc, default(NoEpilogue<T>));
@@ -77,8 +77,8 @@ public abstract class GemmTests<T>
                     continue;
                 }
 
-                var subA = new GemmOperand<T>(g.A.AsSpan(g.TransA ? row : row * g.Lda), rows, g.K, g.Lda, g.TransA).WithPacked(a.Packed, a.PackedExtent, row);
-                var subB = new GemmOperand<T>(g.B.AsSpan(g.TransB ? column * g.Ldb : column), g.K, columns, g.Ldb, g.TransB).WithPacked(bp.Packed, bp.PackedExtent, column);
+                var subA = new GemmOperand<T>(g.A.AsSpan(g.TransA ? row : row * g.Lda), rows, g.K, g.Lda, g.TransA).WithPacked(a.Packed, a.PackedExtent, row, a.PackedDepth);
+                var subB = new GemmOperand<T>(g.B.AsSpan(g.TransB ? column * g.Ldb : column), g.K, columns, g.Ldb, g.TransB).WithPacked(bp.Packed, bp.PackedExtent, column, bp.PackedDepth);
                 ReadOnlySpan<T> bias = g.UseBias ? g.Bias.AsSpan(column, columns) : ReadOnlySpan<T>.Empty;
                 GemmKernel.Compute(subA, subB, g.Beta, bias, quadrants.AsSpan((row * g.Ldc) + column), g.Ldc, default(NoEpilogue<T>));
             }
@@ -98,11 +98,11 @@ public abstract class GemmTests<T>
         foreach (bool asA in new[] { true, false })
         {
             GemmOperand<T> x = asA ? g.OperandA : g.OperandB;
-            int count = asA ? g.M : g.N, k = g.K, unit = GemmKernel.PackUnit<T>(asA);
+            int count = asA ? g.M : g.N, k = g.K, unit = GemmKernel.PackUnit<T>(asA), depth = GemmKernel.Depth(g.OperandA, g.OperandB);
             int length = GemmKernel.PackedLength<T>(count, k, asA);
             var whole = new T[length];
             Array.Fill(whole, T.NaN);
-            GemmKernel.Pack(x, asA, whole);
+            GemmKernel.Pack(x, asA, whole, depth);
 
             // Up to three cuts on multiples of the unit, the ranges packed in a random order.
             var cuts = new SortedSet<int> { 0, count };
@@ -117,7 +117,7 @@ public abstract class GemmTests<T>
             Array.Fill(pieces, T.NaN);
             foreach ((int first, int rows) in ranges)
             {
-                GemmKernel.PackRange(x, asA, first, rows, pieces);
+                GemmKernel.PackRange(x, asA, first, rows, pieces, depth);
             }
 
             if (!pieces.AsSpan().SequenceEqual(whole) || Array.Exists(whole, T.IsNaN))
@@ -137,7 +137,7 @@ public abstract class GemmTests<T>
         var packed = new T[GemmKernel.PackedLength<T>(Math.Max(g.M, unit + 2), g.K, asA: true)];
         var data = new T[(unit + 2) * g.K];
         Array.Fill(packed, T.NaN);
-        void PackRows(int first, int count) => GemmKernel.PackRange(new GemmOperand<T>(data, unit + 2, g.K, g.K, transposed: false), asA: true, first, count, packed);
+        void PackRows(int first, int count) => GemmKernel.PackRange(new GemmOperand<T>(data, unit + 2, g.K, g.K, transposed: false), asA: true, first, count, packed, GemmKernel.Depth<T>(g.K, packsBothAnyway: false));
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => PackRows(1, unit));
         Assert.Equal("first", e.ParamName);
         Assert.Throws<ArgumentOutOfRangeException>(() => PackRows(0, 1)); // ends inside a sliver
@@ -171,7 +171,7 @@ public abstract class GemmTests<T>
             T[] expected = g.Run(GemmPathChoice.Packed);
             var packedA = new T[GemmKernel.PackedLength<T>(m, k, asA: true)];
             var packedB = new T[GemmKernel.PackedLength<T>(n, k, asA: false)];
-            GemmOperand<T> a = GemmKernel.Pack(g.OperandA, asA: true, packedA), bp = GemmKernel.Pack(g.OperandB, asA: false, packedB);
+            GemmOperand<T> a = GemmKernel.Pack(g.OperandA, asA: true, packedA, GemmKernel.Depth(g.OperandA, g.OperandB)), bp = GemmKernel.Pack(g.OperandB, asA: false, packedB, GemmKernel.Depth(g.OperandA, g.OperandB));
 
             // The whole product, then quadrants split after the first sliver: the large quadrant still spans a second
             // row block (MC) and a second column panel (NC), from an offset into the packed copies.
@@ -187,13 +187,59 @@ public abstract class GemmTests<T>
                             continue;
                         }
 
-                        var subA = new GemmOperand<T>(g.A.AsSpan(g.TransA ? row : row * g.Lda), rows, k, g.Lda, g.TransA).WithPacked(a.Packed, a.PackedExtent, row);
-                        var subB = new GemmOperand<T>(g.B.AsSpan(g.TransB ? column * g.Ldb : column), k, columns, g.Ldb, g.TransB).WithPacked(bp.Packed, bp.PackedExtent, column);
+                        var subA = new GemmOperand<T>(g.A.AsSpan(g.TransA ? row : row * g.Lda), rows, k, g.Lda, g.TransA).WithPacked(a.Packed, a.PackedExtent, row, a.PackedDepth);
+                        var subB = new GemmOperand<T>(g.B.AsSpan(g.TransB ? column * g.Ldb : column), k, columns, g.Ldb, g.TransB).WithPacked(bp.Packed, bp.PackedExtent, column, bp.PackedDepth);
                         GemmKernel.Compute(subA, subB, g.Beta, g.Bias.AsSpan(column, columns), c.AsSpan((row * g.Ldc) + column), g.Ldc, default(NoEpilogue<T>));
                     }
                 }
 
                 Assert.True(c.AsSpan().SequenceEqual(expected), $"{g}: split at row {r0}, column {c0}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Products whose k blocks run 2 KC deep (<see cref="GemmBlocking.ForDepth"/>): a k of 4 KC or more, or both operands
+    /// packed by their strides (a transposed op(A) whose k steps are 4 KiB apart, a transposed op(B)), against the naive
+    /// product on every path, with the same bits on every path and from operands packed beforehand at that depth; and the
+    /// k just under the rule, whose blocks stay KC deep.
+    /// </summary>
+    [Fact]
+    public void Deep_k_blocks_match_the_naive_product_on_every_path()
+    {
+        GemmBlocking b = GemmBlocking.ForActiveWidth<T>();
+        int wide = GemmPathChoice.PackATransposedMinStrideBytes / System.Runtime.CompilerServices.Unsafe.SizeOf<T>(); // op(A)' rows this long are 4 KiB apart
+        var rng = new Random(11);
+        (int M, int N, int K, bool Strided, int Depth)[] cases =
+        [
+            (b.MR + 1, b.NR + 1, (4 * b.KC) - 1, false, b.KC),
+            (b.MR + 1, b.NR + 1, 4 * b.KC, false, 2 * b.KC),
+            ((2 * b.MR) + 1, (2 * b.NR) + 1, (4 * b.KC) + 1, false, 2 * b.KC),
+            (wide, b.NR + 1, b.KC, true, b.KC),
+            (wide, b.NR + 1, b.KC + 1, true, 2 * b.KC),
+            (wide + 1, b.NR - 1, 2 * b.KC, true, 2 * b.KC),
+            (wide, b.NR + 1, (2 * b.KC) + 1, true, 2 * b.KC),
+        ];
+        foreach ((int m, int n, int k, bool strided, int depth) in cases)
+        {
+            bool[] orientations = strided ? [true] : [false, true];
+            foreach (bool transA in orientations)
+            {
+                var g = GemmCase<T>.Create(rng, m, n, k, transA, transB: strided || rng.Next(2) == 0, T.One, useBias: false);
+                Assert.Equal(depth, GemmKernel.Depth(g.OperandA, g.OperandB));
+                T[] first = g.Run(GemmPathChoice.Packed);
+                Assert.Null(Verify(g, first));
+                foreach (GemmPathChoice? path in Paths)
+                {
+                    Assert.True(g.Run(path).AsSpan().SequenceEqual(first), $"{g}, path {path?.ToString() ?? "auto"}");
+                }
+
+                var packedA = new T[GemmKernel.PackedLength<T>(m, k, asA: true)];
+                var packedB = new T[GemmKernel.PackedLength<T>(n, k, asA: false)];
+                GemmOperand<T> a = GemmKernel.Pack(g.OperandA, asA: true, packedA, depth), bp = GemmKernel.Pack(g.OperandB, asA: false, packedB, depth);
+                T[] c = (T[])g.C0.Clone();
+                GemmKernel.Compute(a, bp, g.Beta, c, g.Ldc);
+                Assert.True(c.AsSpan().SequenceEqual(first), $"{g}, packed beforehand");
             }
         }
     }
@@ -204,14 +250,16 @@ public abstract class GemmTests<T>
         GemmBlocking b = GemmBlocking.ForActiveWidth<T>();
         var g = GemmCase<T>.Create(new Random(3), (2 * b.MR) + 1, (2 * b.NR) + 1, b.KC + 1, false, false, T.Zero, useBias: false);
         var packedB = new T[GemmKernel.PackedLength<T>(g.N, g.K, asA: false)];
-        GemmOperand<T> bp = GemmKernel.Pack(g.OperandB, asA: false, packedB);
+        GemmOperand<T> bp = GemmKernel.Pack(g.OperandB, asA: false, packedB, GemmKernel.Depth(g.OperandA, g.OperandB));
         T[] c = (T[])g.C0.Clone();
-        var offByOne = g.OperandB.WithPacked(bp.Packed, bp.PackedExtent, 1);                   // not a sliver boundary
-        var tooShort = g.OperandB.WithPacked(bp.Packed[..^1], bp.PackedExtent, 0);             // one element short
-        var pastTheEnd = g.OperandB.WithPacked(bp.Packed, bp.PackedExtent, b.NR);              // columns beyond the extent
+        var offByOne = g.OperandB.WithPacked(bp.Packed, bp.PackedExtent, 1, bp.PackedDepth);                   // not a sliver boundary
+        var tooShort = g.OperandB.WithPacked(bp.Packed[..^1], bp.PackedExtent, 0, bp.PackedDepth);             // one element short
+        var pastTheEnd = g.OperandB.WithPacked(bp.Packed, bp.PackedExtent, b.NR, bp.PackedDepth);              // columns beyond the extent
         Assert.Equal("b", ThrownParameter(g.OperandA, offByOne, c, g.Ldc));
         Assert.Equal("b", ThrownParameter(g.OperandA, tooShort, c, g.Ldc));
         Assert.Equal("b", ThrownParameter(g.OperandA, pastTheEnd, c, g.Ldc));
+        GemmOperand<T> deeper = GemmKernel.Pack(g.OperandB, asA: false, new T[packedB.Length], 2 * b.KC); // k blocks of another depth
+        Assert.Equal("b", ThrownParameter(g.OperandA, deeper, c, g.Ldc));
         Assert.True(c.AsSpan().SequenceEqual(g.C0), "C was written");
 
         // GemmOperand is a ref struct: no lambda for Assert.Throws.
@@ -312,7 +360,7 @@ public abstract class GemmTests<T>
                     T[] fiveLoopsSigmoid = RunSigmoid(g, GemmPathChoice.Packed, g.OperandB);
                     T[] fiveLoopsGradient = RunGradient(g, GemmPathChoice.Packed, operand);
                     var packedB = new T[GemmKernel.PackedLength<T>(n, k, asA: false)];
-                    GemmOperand<T> prepackedB = GemmKernel.Pack(g.OperandB, asA: false, packedB);
+                    GemmOperand<T> prepackedB = GemmKernel.Pack(g.OperandB, asA: false, packedB, GemmKernel.Depth(g.OperandA, g.OperandB));
                     foreach (GemmPathChoice path in inPlaceA)
                     {
                         long runs = GemmDriver.OneSliverRuns;
@@ -359,9 +407,9 @@ public abstract class GemmTests<T>
             var g = GemmCase<T>.Create(rng, m, offset + n, k, transA: false, transB, T.One, useBias: false);
             T[] whole = g.Run(GemmPathChoice.Packed);
             var packed = new T[GemmKernel.PackedLength<T>(g.N, k, asA: false)];
-            GemmOperand<T> packedWhole = GemmKernel.Pack(g.OperandB, asA: false, packed);
+            GemmOperand<T> packedWhole = GemmKernel.Pack(g.OperandB, asA: false, packed, GemmKernel.Depth(g.OperandA, g.OperandB));
             ReadOnlySpan<T> sliverData = transB ? g.B.AsSpan(offset * g.Ldb) : g.B.AsSpan(offset);
-            GemmOperand<T> sliver = new GemmOperand<T>(sliverData, k, n, g.Ldb, transB).WithPacked(packedWhole.Packed, packedWhole.PackedExtent, offset);
+            GemmOperand<T> sliver = new GemmOperand<T>(sliverData, k, n, g.Ldb, transB).WithPacked(packedWhole.Packed, packedWhole.PackedExtent, offset, packedWhole.PackedDepth);
             T[] c = (T[])g.C0.Clone();
             long runs = GemmDriver.OneSliverRuns;
             GemmKernel.Compute(g.OperandA, sliver, g.Beta, ReadOnlySpan<T>.Empty, c.AsSpan(offset), g.Ldc, default(NoEpilogue<T>), new GemmPathChoice(false, true));

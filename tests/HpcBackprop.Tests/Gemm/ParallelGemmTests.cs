@@ -231,7 +231,7 @@ public class ParallelGemmTests
         float[] expected = (float[])g.C0.Clone();
         ParallelGemm<float>.Unsplit(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, expected, g.Ldc, in epilogue);
         var packedB = new float[GemmKernel.PackedLength<float>(g.N, g.K, asA: false)];
-        GemmOperand<float> b = GemmKernel.Pack(g.OperandB, asA: false, packedB);
+        GemmOperand<float> b = GemmKernel.Pack(g.OperandB, asA: false, packedB, GemmKernel.Depth(g.OperandA, g.OperandB));
         using var team = new WorkerTeam(1);
         var work = new ParallelGemm<float>();
         foreach (int threads in new[] { 1, 2 })

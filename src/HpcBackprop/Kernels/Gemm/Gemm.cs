@@ -67,8 +67,9 @@ internal static class Gemm
         }
 
         epilogue.CheckShape(m, n);
-        CheckPacked(in a, asA: true);
-        CheckPacked(in b, asA: false);
+        int depth = Depth(in a, in b);
+        CheckPacked(in a, asA: true, depth);
+        CheckPacked(in b, asA: false, depth);
         if (m == 0 || n == 0)
         {
             return;
@@ -102,29 +103,37 @@ internal static class Gemm
         switch (SimdPath.Active)
         {
             case SimdWidth.Vector512:
-                GemmDriver.Run<Ops512<T>, Vector512<T>, T, TEpilogue>(in a, in b, accumulate, bias, c, ldc, in epilogue, Choose<T>(m, n, in a, in b, Vector512<T>.Count, forcedPath));
+                GemmDriver.Run<Ops512<T>, Vector512<T>, T, TEpilogue>(in a, in b, accumulate, bias, c, ldc, in epilogue, Choose<T>(m, n, in a, in b, Vector512<T>.Count, forcedPath), depth);
                 break;
             case SimdWidth.Vector256:
-                GemmDriver.Run<Ops256<T>, Vector256<T>, T, TEpilogue>(in a, in b, accumulate, bias, c, ldc, in epilogue, Choose<T>(m, n, in a, in b, Vector256<T>.Count, forcedPath));
+                GemmDriver.Run<Ops256<T>, Vector256<T>, T, TEpilogue>(in a, in b, accumulate, bias, c, ldc, in epilogue, Choose<T>(m, n, in a, in b, Vector256<T>.Count, forcedPath), depth);
                 break;
             case SimdWidth.Vector128:
-                GemmDriver.Run<Ops128<T>, Vector128<T>, T, TEpilogue>(in a, in b, accumulate, bias, c, ldc, in epilogue, Choose<T>(m, n, in a, in b, Vector128<T>.Count, forcedPath));
+                GemmDriver.Run<Ops128<T>, Vector128<T>, T, TEpilogue>(in a, in b, accumulate, bias, c, ldc, in epilogue, Choose<T>(m, n, in a, in b, Vector128<T>.Count, forcedPath), depth);
                 break;
             default:
-                GemmDriver.Run<OpsScalar<T>, T, T, TEpilogue>(in a, in b, accumulate, bias, c, ldc, in epilogue, Choose<T>(m, n, in a, in b, 1, forcedPath));
+                GemmDriver.Run<OpsScalar<T>, T, T, TEpilogue>(in a, in b, accumulate, bias, c, ldc, in epilogue, Choose<T>(m, n, in a, in b, 1, forcedPath), depth);
                 break;
         }
     }
 
-    // A packed copy must be one Pack made at the active width for an operand with this k, and hold this operand's
-    // rows (columns) from a sliver boundary: the kernel reads whole slivers of it without bounds checks.
+    // A packed copy must be one Pack made at the active width for an operand with this k, in k blocks as deep as this
+    // product's, and hold this operand's rows (columns) from a sliver boundary: the kernel reads whole slivers of it
+    // without bounds checks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
-    private static void CheckPacked<T>(scoped in GemmOperand<T> x, bool asA)
+    private static void CheckPacked<T>(scoped in GemmOperand<T> x, bool asA, int depth)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (x.Packed.IsEmpty)
         {
             return;
+        }
+
+        if (x.PackedDepth != depth)
+        {
+            throw new ArgumentException(
+                $"The packed copy of op({(asA ? "A" : "B")}) was packed in k blocks of {x.PackedDepth}; this product runs k blocks of {depth} (Gemm.Depth).",
+                asA ? "a" : "b");
         }
 
         GemmBlocking blocking = GemmBlocking.ForActiveWidth<T>();
@@ -164,6 +173,21 @@ internal static class Gemm
     }
 
     /// <summary>
+    /// How many k steps each k block of op(A) op(B) runs at the active width (<see cref="GemmBlocking.ForDepth"/>): a function
+    /// of k and the operands' strides alone, so the same for every block of the product. A packing made for the product
+    /// (<see cref="Pack{T}"/>) must be made this deep.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
+    public static int Depth<T>(scoped in GemmOperand<T> a, scoped in GemmOperand<T> b)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Depth<T>(a.Columns, GemmPathChoice.PacksBothAnyway((long)a.ColumnStride * Unsafe.SizeOf<T>(), b.Transposed, (long)b.RowStride * Unsafe.SizeOf<T>()));
+
+    /// <summary>The depth of a product's k blocks from its k and whether both operands are packed anyway (<see cref="GemmPathChoice.PacksBothAnyway"/>).</summary>
+    public static int Depth<T>(int k, bool packsBothAnyway)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => GemmBlocking.ForActiveWidth<T>().ForDepth(k, packsBothAnyway).KC;
+
+    /// <summary>
     /// Elements <see cref="Pack{T}"/> writes for op(X) of <paramref name="count"/> rows (op(A)) or columns (op(B)) and
     /// inner dimension <paramref name="k"/>, at the active width's blocking.
     /// </summary>
@@ -178,16 +202,17 @@ internal static class Gemm
 
     /// <summary>
     /// op(X) packed whole into <paramref name="packed"/> (at least <see cref="PackedLength{T}"/> elements) and
-    /// attached to it (<see cref="GemmOperand{T}.WithPacked"/>): products that use one operand many times (a
+    /// attached to it (<see cref="GemmOperand{T}.WithPacked"/>), in k blocks <paramref name="depth"/> deep (the <see cref="Depth{T}(in GemmOperand{T}, in GemmOperand{T})"/>
+    /// of the products that will read it): products that use one operand many times (a
     /// Theta' over many row blocks, a D' over many column blocks, an A over many row blocks) pack it once instead of once per product.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
-    public static GemmOperand<T> Pack<T>(scoped in GemmOperand<T> x, bool asA, Span<T> packed)
+    public static GemmOperand<T> Pack<T>(scoped in GemmOperand<T> x, bool asA, Span<T> packed, int depth)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int count = asA ? x.Rows : x.Columns;
-        PackRange(in x, asA, 0, count, packed);
-        return Packed(in x, asA, packed);
+        PackRange(in x, asA, 0, count, packed, depth);
+        return Packed(in x, asA, packed, depth);
     }
 
     /// <summary>
@@ -197,10 +222,10 @@ internal static class Gemm
     /// attach it with <see cref="Packed{T}"/>, get what Pack gives.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
-    public static void PackRange<T>(scoped in GemmOperand<T> x, bool asA, int first, int count, Span<T> packed)
+    public static void PackRange<T>(scoped in GemmOperand<T> x, bool asA, int first, int count, Span<T> packed, int depth)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        GemmBlocking blocking = GemmBlocking.ForActiveWidth<T>();
+        GemmBlocking blocking = GemmBlocking.ForActiveWidth<T>().WithDepth(depth);
         int total = asA ? x.Rows : x.Columns, unit = asA ? blocking.MR : blocking.NR;
         if (first < 0 || count < 0 || first % unit != 0 || first + count > total || ((first + count) % unit != 0 && first + count != total))
         {
@@ -236,13 +261,13 @@ internal static class Gemm
         => asA ? GemmBlocking.ForActiveWidth<T>().MR : GemmBlocking.ForActiveWidth<T>().NR;
 
     /// <summary>op(X) with its packing in <paramref name="packed"/> (all of it written by <see cref="PackRange{T}"/>) attached.</summary>
-    public static GemmOperand<T> Packed<T>(scoped in GemmOperand<T> x, bool asA, Span<T> packed)
+    public static GemmOperand<T> Packed<T>(scoped in GemmOperand<T> x, bool asA, Span<T> packed, int depth)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int count = asA ? x.Rows : x.Columns;
         int length = PackedLength<T>(count, asA ? x.Columns : x.Rows, asA);
         int unit = PackUnit<T>(asA);
-        return x.WithPacked(packed[..length], (count + unit - 1) / unit * unit, 0);
+        return x.WithPacked(packed[..length], (count + unit - 1) / unit * unit, 0, depth);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"

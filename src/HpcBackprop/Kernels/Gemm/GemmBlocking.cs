@@ -26,6 +26,7 @@ namespace HpcBackprop.Kernels.Gemm;
 /// the same step with the 16 KiB sliver and 144 KiB A block took 17.2-17.8 ms against 16.4-17.3 ms for 32 KiB
 /// and 144-512 KiB, 16.9-17.2 ms for 16/288 KiB and 17.5-19.1 ms for 24/196 and 8/144 KiB (min over 5 rounds, two
 /// alternated passes pinned to one core): within the host's noise, so the rule was left as it is.
+/// A product can run deeper k blocks, though (<see cref="ForDepth"/>).
 /// </remarks>
 internal readonly struct GemmBlocking
 {
@@ -51,6 +52,34 @@ internal readonly struct GemmBlocking
     public int MC { get; }
 
     public int NC { get; }
+
+    /// <summary>
+    /// The blocking of a product with inner dimension <paramref name="k"/>: KC doubled (a B sliver of 32 KiB, the A block
+    /// twice as many bytes for the same MC rows) when k is more than KC and either k is 4 KC or more, or both operands are packed
+    /// whatever the block (<paramref name="packsBothAnyway"/>, <see cref="GemmPathChoice.PacksBothAnyway"/>); else this.
+    /// A function of k and the operands' strides, never of a block's shape: every block of a split product, and every packing
+    /// made for it, runs the same k blocks, so the same chains of multiply-adds (see <see cref="ParallelGemm{T}"/>).
+    /// </summary>
+    /// <remarks>
+    /// Deeper k blocks load and store each tile of C half as often: over a long k (Z = A Theta' and E = D Theta of a wide
+    /// layer), and over k = 256 in Delta = D' A of a layer 1024 wide, whose 4 MiB C is then written once, not twice.
+    /// Measured on the 1024-1024-1024-10 step (Zen 5, AVX-512, float, m = 256, min over 5 rounds, builds alternated):
+    /// - two threads, the rule against KC = 128 throughout: 0.958 (0.833-1.043, 10 alternations), 0.952 (10); k &gt;= 4 KC alone
+    ///   0.974, k = 256 alone 0.979 (10); double 0.986 (4);
+    /// - one thread, pinned: 0.968 (0.958-0.984, 4); 784-128-10 0.983 (4); at 256 bits (KC 256 -&gt; 512) 0.995 in float and
+    ///   0.999 in double.
+    /// Not for every k: KC = 256 for every product made the one-thread 400-25-10 step (m = 5000) 1.17 times slower (1.15-1.24,
+    /// 6 alternations), and KC = 256 for k &lt;= 256 alone 1.20: its Delta = D(2)' X (25 x 401 x 256) reads both operands in
+    /// place, and two 256-deep slivers no longer fit L1 beside each other. The rule leaves it alone.
+    /// </remarks>
+    public GemmBlocking ForDepth(int k, bool packsBothAnyway)
+        => k > KC && (k >= 4 * KC || packsBothAnyway) ? new GemmBlocking(MR, NR, 2 * KC, MC, NC) : this;
+
+    /// <summary>This blocking with k blocks <paramref name="depth"/> deep, which must be KC or the deep KC of <see cref="ForDepth"/>.</summary>
+    public GemmBlocking WithDepth(int depth)
+        => depth == KC ? this
+            : depth == 2 * KC ? new GemmBlocking(MR, NR, depth, MC, NC)
+            : throw new ArgumentOutOfRangeException(nameof(depth), depth, $"k blocks run {KC} or {2 * KC} steps deep.");
 
     /// <summary>The blocking of the width the kernels run at (<see cref="SimdPath.Active"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"

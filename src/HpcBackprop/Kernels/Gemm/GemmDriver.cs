@@ -83,13 +83,14 @@ internal static class GemmDriver
         ReadOnlySpan<T> bias,           // n, or empty
         Span<T> c, int ldc,             // m x n, rows ldc apart
         scoped in TEpilogue epilogue,
-        GemmPathChoice path)
+        GemmPathChoice path,
+        int depth)                      // k steps per k block: Gemm.Depth
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
         where T : unmanaged, IFloatingPointIeee754<T>
         where TEpilogue : IGemmEpilogue<T>, allows ref struct
     {
-        GemmBlocking blocking = GemmBlocking.For<TOps, TVec, T>();
+        GemmBlocking blocking = GemmBlocking.For<TOps, TVec, T>().WithDepth(depth);
         int mr = blocking.MR, nr = blocking.NR;
         int m = a.Rows, k = a.Columns, n = b.Columns;
         TileStore firstStore = !bias.IsEmpty ? TileStore.Bias : accumulate ? TileStore.Accumulate : TileStore.Overwrite;

@@ -51,10 +51,11 @@ internal readonly ref struct GemmOperand<T>
     /// <param name="packed">The packed whole: k block by k block, each <paramref name="extent"/> x kc elements.</param>
     /// <param name="extent">The whole's rows (op(A)) or columns (op(B)) rounded up to MR or NR.</param>
     /// <param name="offset">This operand's first row or column within the whole.</param>
-    public GemmOperand<T> WithPacked(ReadOnlySpan<T> packed, int extent, int offset)
-        => new(this, packed, extent, offset);
+    /// <param name="depth">The k steps per k block of the packing (its KC, <see cref="Gemm.Depth{T}(int, bool)"/>).</param>
+    public GemmOperand<T> WithPacked(ReadOnlySpan<T> packed, int extent, int offset, int depth)
+        => new(this, packed, extent, offset, depth);
 
-    private GemmOperand(GemmOperand<T> unpacked, ReadOnlySpan<T> packed, int extent, int offset)
+    private GemmOperand(GemmOperand<T> unpacked, ReadOnlySpan<T> packed, int extent, int offset, int depth)
     {
         Data = unpacked.Data;
         Rows = unpacked.Rows;
@@ -64,6 +65,7 @@ internal readonly ref struct GemmOperand<T>
         Packed = packed;
         PackedExtent = extent;
         PackedOffset = offset;
+        PackedDepth = depth;
     }
 
     public ReadOnlySpan<T> Data { get; }
@@ -76,6 +78,9 @@ internal readonly ref struct GemmOperand<T>
 
     /// <summary>This operand's first row (op(A)) or column (op(B)) within the packed whole.</summary>
     public int PackedOffset { get; }
+
+    /// <summary>The k steps per k block of the packed whole: a product reads it only if it runs k blocks that deep.</summary>
+    public int PackedDepth { get; }
 
     public int Rows { get; }
 

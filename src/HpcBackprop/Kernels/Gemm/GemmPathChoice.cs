@@ -72,6 +72,13 @@ internal readonly record struct GemmPathChoice(bool PackA, bool PackB)
             PackA: n > PackAMinColumnSlivers * nr || aStepBytes >= PackATransposedMinStrideBytes,
             PackB: bTransposed || m > PackBMinRowSlivers * mr || bStepBytes >= PackBMinStrideBytes);
 
+    /// <summary>
+    /// Whether both operands are packed by the stride rules alone (<see cref="PackATransposedMinStrideBytes"/>, a
+    /// transposed op(B) or <see cref="PackBMinStrideBytes"/>), so in every block of the product, whatever its shape.
+    /// </summary>
+    public static bool PacksBothAnyway(long aStepBytes, bool bTransposed, long bStepBytes)
+        => aStepBytes >= PackATransposedMinStrideBytes && (bTransposed || bStepBytes >= PackBMinStrideBytes);
+
     /// <summary>Everything packed: the BLIS path.</summary>
     public static GemmPathChoice Packed => new(true, true);
 }

@@ -175,10 +175,12 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     private int _packedALength;
     private int _packedAExtent;
     private int _packedAOffset;
+    private int _packedADepth;
     private T* _packedB;          // op(B) packed whole, by the caller or shared by the row blocks (or null)
     private int _packedBLength;
     private int _packedBExtent;
     private int _packedBOffset;
+    private int _packedBDepth;
     private T[] _sharedA = [];    // grown on demand, pinned
     private T[] _sharedB = [];    // grown on demand, pinned
     private readonly SharedPack _sharedPack = new();
@@ -351,11 +353,12 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
         // eight times per product.
         GemmOperand<T> blockA = new(a.Data, Math.Min(rowPanel, m), k, a.LeadingDimension, a.Transposed);
         GemmOperand<T> blockB = new(b.Data, k, Math.Min(columnPanel, n), b.LeadingDimension, b.Transposed);
+        int depth = Gemm.Depth(in a, in b); // the blocks' too: it depends on k and the strides alone
         ReadOnlySpan<T> sharedA = default;
         int sharedExtent = 0;
         if (columnPanels > 1 && a.Packed.IsEmpty && Gemm.PathFor(in blockA, in blockB).PackA)
         {
-            sharedA = PackShared(team, maxDegreeOfParallelism, in a, asA: true, ref _sharedA, out sharedExtent);
+            sharedA = PackShared(team, maxDegreeOfParallelism, in a, asA: true, depth, ref _sharedA, out sharedExtent);
         }
 
         // Likewise an op(B) that each row block of a C split by rows alone (RowsOnly: the A of Delta = D' A) would pack
@@ -366,7 +369,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
         int sharedBExtent = 0;
         if (RowsOnly(m, n, k, epilogue.Kind) && b.Packed.IsEmpty && Gemm.PathFor(in blockA, in blockB).PackB)
         {
-            sharedB = PackShared(team, maxDegreeOfParallelism, in b, asA: false, ref _sharedB, out sharedBExtent);
+            sharedB = PackShared(team, maxDegreeOfParallelism, in b, asA: false, depth, ref _sharedB, out sharedBExtent);
         }
 
         ReadOnlySpan<T> packedA = !a.Packed.IsEmpty ? a.Packed : sharedA;
@@ -403,10 +406,12 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
             _packedALength = packedA.Length;
             _packedAExtent = !a.Packed.IsEmpty ? a.PackedExtent : sharedExtent;
             _packedAOffset = !a.Packed.IsEmpty ? a.PackedOffset : 0;
+            _packedADepth = !a.Packed.IsEmpty ? a.PackedDepth : depth;
             _packedB = packedB.IsEmpty ? null : ppb;
             _packedBLength = packedB.Length;
             _packedBExtent = !b.Packed.IsEmpty ? b.PackedExtent : sharedBExtent;
             _packedBOffset = !b.Packed.IsEmpty ? b.PackedOffset : 0;
+            _packedBDepth = !b.Packed.IsEmpty ? b.PackedDepth : depth;
             _rowPanel = rowPanel;
             _columnPanel = columnPanel;
             _columnPanels = columnPanels;
@@ -436,21 +441,21 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// through the team would cost more. Returns the packing and its extent.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
-    private ReadOnlySpan<T> PackShared(WorkerTeam team, int maxDegreeOfParallelism, scoped in GemmOperand<T> x, bool asA, ref T[] buffer, out int extent)
+    private ReadOnlySpan<T> PackShared(WorkerTeam team, int maxDegreeOfParallelism, scoped in GemmOperand<T> x, bool asA, int depth, ref T[] buffer, out int extent)
     {
         t_sharedPacks++;
         int count = asA ? x.Rows : x.Columns;
         Span<T> packed = GemmBuffers<T>.Aligned(ref buffer, Gemm.PackedLength<T>(count, asA ? x.Columns : x.Rows, asA));
         if ((long)x.Rows * x.Columns >= SharedPack.MinTeamElements)
         {
-            _sharedPack.Run(team, maxDegreeOfParallelism, in x, asA, packed);
+            _sharedPack.Run(team, maxDegreeOfParallelism, in x, asA, depth, packed);
         }
         else
         {
-            Gemm.PackRange(in x, asA, 0, count, packed);
+            Gemm.PackRange(in x, asA, 0, count, packed, depth);
         }
 
-        GemmOperand<T> whole = Gemm.Packed(in x, asA, packed);
+        GemmOperand<T> whole = Gemm.Packed(in x, asA, packed, depth);
         extent = whole.PackedExtent;
         return packed[..whole.Packed.Length];
     }
@@ -493,12 +498,12 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
         var b = new GemmOperand<T>(View(_b, _bTransposed ? (nint)jc * _bLd : jc, k, nc, _bLd, _bTransposed), k, nc, _bLd, _bTransposed);
         if (_packedA is not null)
         {
-            a = a.WithPacked(new ReadOnlySpan<T>(_packedA, _packedALength), _packedAExtent, _packedAOffset + ic);
+            a = a.WithPacked(new ReadOnlySpan<T>(_packedA, _packedALength), _packedAExtent, _packedAOffset + ic, _packedADepth);
         }
 
         if (_packedB is not null)
         {
-            b = b.WithPacked(new ReadOnlySpan<T>(_packedB, _packedBLength), _packedBExtent, _packedBOffset + jc);
+            b = b.WithPacked(new ReadOnlySpan<T>(_packedB, _packedBLength), _packedBExtent, _packedBOffset + jc, _packedBDepth);
         }
 
         var c = new Span<T>(_c + ((nint)ic * _ldc) + jc, ((mc - 1) * _ldc) + nc);
@@ -559,12 +564,14 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
         private int _length;
         private bool _asA;
         private int _range;
+        private int _depth;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
-        public void Run(WorkerTeam team, int maxDegreeOfParallelism, scoped in GemmOperand<T> a, bool asA, Span<T> packed)
+        public void Run(WorkerTeam team, int maxDegreeOfParallelism, scoped in GemmOperand<T> a, bool asA, int depth, Span<T> packed)
         {
             int count = asA ? a.Rows : a.Columns;
             _asA = asA;
+            _depth = depth;
             _range = Panel(count, Pieces, Gemm.PackUnit<T>(asA));
             fixed (T* pa = a.Data)
             fixed (T* pp = packed)
@@ -592,7 +599,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
         {
             int first = item * _range, count = Math.Min(_range, (_asA ? _rows : _columns) - first);
             var x = new GemmOperand<T>(View(_data, 0, _rows, _columns, _ld, _transposed), _rows, _columns, _ld, _transposed);
-            Gemm.PackRange(in x, _asA, first, count, new Span<T>(_packed, _length));
+            Gemm.PackRange(in x, _asA, first, count, new Span<T>(_packed, _length), _depth);
         }
     }
 
