@@ -104,6 +104,20 @@ public class BatchedEngineTests
     }
 
     /// <summary>
+    /// An input 4 KC + 3 wide at the active width: the first layer's forward product runs k blocks 2 KC deep
+    /// (GemmBlocking.ForDepth), over a Theta(1)' packed once for both row blocks at that depth (m &gt; the row block).
+    /// </summary>
+    [Fact]
+    public void A_layer_deep_enough_for_deeper_k_blocks_equals_the_reference()
+    {
+        int input = (4 * HpcBackprop.Kernels.Gemm.GemmBlocking.ForActiveWidth<float>().KC) + 3;
+        var layout = new NetworkLayout(input, 20, 3);
+        Problem p = Problem.ForLayout(input, layout, 300, 2, weightScale: 0.1);
+        Compare<float>(p, useTargets: false, BatchedWorkspace<float>.DefaultRowBlock).QuickCheckThrowOnFailure();
+        Compare<double>(p, useTargets: true, BatchedWorkspace<double>.DefaultRowBlock).QuickCheckThrowOnFailure();
+    }
+
+    /// <summary>
     /// The batched engine runs in T; the reference runs in double on the same inputs rounded to T, so
     /// the difference is bounded by the two evaluations' <see cref="RunningErrorBound"/>s. The per-example
     /// engine carries the same bound as the batched one, so the two engines may differ by twice it.

@@ -24,6 +24,17 @@ public class ParallelDeterminismTests
     public void A_big_double_network_is_bitwise_identical_for_every_thread_count()
         => BigNetworkIsDeterministic<double>();
 
+    // An input 4 KC + 3 wide: the first forward product runs k blocks 2 KC deep (GemmBlocking.ForDepth), over a Theta(1)'
+    // packed once at that depth for both row blocks, and is split among the threads.
+    [Fact]
+    public void A_network_with_deeper_k_blocks_is_bitwise_identical_for_every_thread_count()
+    {
+        int input = (4 * GemmBlocking.ForActiveWidth<float>().KC) + 3;
+        Problem p = Big(13, input, 40, 10, 300);
+        Assert.True(Identical<float>(p, BatchedWorkspace<float>.DefaultRowBlock, out string why), why);
+        Assert.True(Identical<double>(p, BatchedWorkspace<double>.DefaultRowBlock, out why), why);
+    }
+
     // Narrow layers and many row blocks: every product is too small to split, so the row blocks are shared
     // out instead, in a fixed number of chunks (one row block each up to MaxChunks, several after that).
     [Theory]

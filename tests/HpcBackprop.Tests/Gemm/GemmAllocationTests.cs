@@ -15,9 +15,13 @@ public class GemmAllocationTests
         var g = GemmCase<float>.Create(new Random(1), 61, 53, 300, true, false, 1f, useBias: false);
         float[] c = (float[])g.C0.Clone();
         var a = new float[61 * 53];
+        // k = 4 KC + 1: blocks twice as deep (GemmBlocking.ForDepth), so larger packing buffers.
+        var deep = GemmCase<float>.Create(new Random(2), 61, 53, (4 * GemmBlocking.ForActiveWidth<float>().KC) + 1, true, false, 1f, useBias: false);
+        float[] cDeep = (float[])deep.C0.Clone();
         foreach (GemmPathChoice? path in new GemmPathChoice?[] { null, GemmPathChoice.Packed, new(false, false), new(true, false), new(false, true) })
         {
             AllocationProbe.AssertWarmCallsAllocateNothing(() => Run(g, c, a, path), warmCalls: 3, callsPerWindow: 1);
+            AllocationProbe.AssertWarmCallsAllocateNothing(() => Run(deep, cDeep, a, path), warmCalls: 3, callsPerWindow: 1);
         }
 
         static void Run(GemmCase<float> g, float[] c, float[] a, GemmPathChoice? path)

@@ -240,6 +240,26 @@ public abstract class GemmTests<T>
                 T[] c = (T[])g.C0.Clone();
                 GemmKernel.Compute(a, bp, g.Beta, c, g.Ldc);
                 Assert.True(c.AsSpan().SequenceEqual(first), $"{g}, packed beforehand");
+                if (strided && depth > b.KC)
+                {
+                    // The same product with op(A) stored along k (k steps adjacent, so not packed by the stride rules) runs
+                    // KC-deep blocks: it matches the naive product too, and its bits differ from the deep product's.
+                    var alongK = new T[m * k];
+                    for (int i = 0; i < m; i++)
+                    {
+                        for (int p = 0; p < k; p++)
+                        {
+                            alongK[(i * k) + p] = g.OperandA[i, p];
+                        }
+                    }
+
+                    var shallowA = new GemmOperand<T>(alongK, m, k, k, transposed: false);
+                    Assert.Equal(b.KC, GemmKernel.Depth(shallowA, g.OperandB));
+                    T[] shallow = (T[])g.C0.Clone();
+                    GemmKernel.Compute(shallowA, g.OperandB, g.Beta, shallow, g.Ldc);
+                    Assert.Null(Verify(g, shallow));
+                    Assert.False(shallow.AsSpan().SequenceEqual(first), $"{g}: k blocks of KC and of 2 KC gave the same bits");
+                }
             }
         }
     }
@@ -260,7 +280,31 @@ public abstract class GemmTests<T>
         Assert.Equal("b", ThrownParameter(g.OperandA, pastTheEnd, c, g.Ldc));
         GemmOperand<T> deeper = GemmKernel.Pack(g.OperandB, asA: false, new T[packedB.Length], 2 * b.KC); // k blocks of another depth
         Assert.Equal("b", ThrownParameter(g.OperandA, deeper, c, g.Ldc));
+        GemmOperand<T> deeperA = GemmKernel.Pack(g.OperandA, asA: true, new T[GemmKernel.PackedLength<T>(g.M, g.K, asA: true)], 2 * b.KC);
+        Assert.Equal("a", ThrownParameter(deeperA, g.OperandB, c, g.Ldc));
         Assert.True(c.AsSpan().SequenceEqual(g.C0), "C was written");
+
+        // A product whose blocks run 2 KC deep (both operands packed by their strides) given op(B) packed KC deep.
+        int wide = GemmPathChoice.PackATransposedMinStrideBytes / System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        var deep = GemmCase<T>.Create(new Random(4), wide, b.NR + 1, b.KC + 1, transA: true, transB: true, T.Zero, useBias: false);
+        Assert.Equal(2 * b.KC, GemmKernel.Depth(deep.OperandA, deep.OperandB));
+        GemmOperand<T> shallower = GemmKernel.Pack(deep.OperandB, asA: false, new T[GemmKernel.PackedLength<T>(deep.N, deep.K, asA: false)], b.KC);
+        T[] cDeep = (T[])deep.C0.Clone();
+        Assert.Equal("b", ThrownParameter(deep.OperandA, shallower, cDeep, deep.Ldc));
+        Assert.True(cDeep.AsSpan().SequenceEqual(deep.C0), "C was written");
+
+        // A depth no product runs.
+        string? invalid = null;
+        try
+        {
+            GemmKernel.Pack(g.OperandB, asA: false, new T[packedB.Length], b.KC + 1);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            invalid = e.ParamName;
+        }
+
+        Assert.Equal("depth", invalid);
 
         // GemmOperand is a ref struct: no lambda for Assert.Throws.
         static string? ThrownParameter(scoped in GemmOperand<T> a, scoped in GemmOperand<T> b, T[] c, int ldc)
@@ -328,7 +372,17 @@ public abstract class GemmTests<T>
         {
             { 1, 1, b.KC + 1 }, { b.MR + 1, b.NR - 1, (2 * b.KC) + 3 }, { (2 * b.MR) + 5, b.NR, 3 * b.KC }, { b.MC + 7, 3, b.KC + 5 },
             { b.MR - 1, (b.NR / 2) + 1, (3 * b.KC) + 1 }, { 2, 5, kPastLimit },
+            { b.MR + 1, b.NR - 1, (4 * b.KC) + 1 }, // k blocks 2 KC deep (GemmBlocking.ForDepth): 2 KC, 2 KC and 1
         };
+    }
+
+    // Whether the driver runs a product with op(A) in place tile by tile: one column sliver, k longer than the
+    // product's k blocks (Gemm.Depth), and k x NR within GemmDriver.OneSliverMaxBytes.
+    private static bool TileByTile(GemmCase<T> g)
+    {
+        GemmBlocking b = GemmBlocking.ForActiveWidth<T>();
+        return g.N <= b.NR && g.K > GemmKernel.Depth(g.OperandA, g.OperandB)
+            && (long)g.K * b.NR * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() <= GemmDriver.OneSliverMaxBytes;
     }
 
     [Theory]
@@ -338,8 +392,6 @@ public abstract class GemmTests<T>
         // Tile by tile, each tile still receives its k blocks in order from the same start, so the bits are those of
         // the five loops (packed op(A)); both match the naive product. The epilogues are applied once, after the
         // last k block, at each entry's own position (the sigmoid gradient reads its operand there).
-        GemmBlocking b = GemmBlocking.ForActiveWidth<T>();
-        bool tileByTile = n <= b.NR && k > b.KC && (long)k * b.NR * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() <= GemmDriver.OneSliverMaxBytes;
         var rng = new Random((m * 31) + (n * 1009) + k);
         var operand = new T[m * n];
         for (int i = 0; i < operand.Length; i++)
@@ -365,7 +417,7 @@ public abstract class GemmTests<T>
                     {
                         long runs = GemmDriver.OneSliverRuns;
                         T[] c = g.Run(path);
-                        Assert.Equal(tileByTile && !(transA && g.Lda * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() >= GemmPathChoice.PackATransposedMinStrideBytes), GemmDriver.OneSliverRuns > runs);
+                        Assert.Equal(TileByTile(g), GemmDriver.OneSliverRuns > runs);
                         string? failure = Verify(g, c);
                         Assert.True(failure is null, $"{failure}, path {path}");
                         Assert.True(c.AsSpan().SequenceEqual(fiveLoops), $"{g}, path {path}: not the bits of the five loops");
@@ -413,7 +465,8 @@ public abstract class GemmTests<T>
             T[] c = (T[])g.C0.Clone();
             long runs = GemmDriver.OneSliverRuns;
             GemmKernel.Compute(g.OperandA, sliver, g.Beta, ReadOnlySpan<T>.Empty, c.AsSpan(offset), g.Ldc, default(NoEpilogue<T>), new GemmPathChoice(false, true));
-            bool tileByTile = n <= b.NR && k > b.KC && (long)k * b.NR * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() <= GemmDriver.OneSliverMaxBytes;
+            bool tileByTile = n <= b.NR && k > GemmKernel.Depth(g.OperandA, sliver)
+                && (long)k * b.NR * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() <= GemmDriver.OneSliverMaxBytes;
             Assert.Equal(tileByTile, GemmDriver.OneSliverRuns > runs);
             for (int i = 0; i < m; i++)
             {

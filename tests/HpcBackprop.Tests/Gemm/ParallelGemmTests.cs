@@ -206,6 +206,35 @@ public class ParallelGemmTests
         Assert.True(c.AsSpan().SequenceEqual(g.C0), "C was written");
     }
 
+    [Fact]
+    public void A_packed_copy_of_another_depth_throws_before_any_block_is_written()
+    {
+        // op(B) packed in k blocks of another depth than the product runs (Gemm.Depth): the split product throws as the
+        // unsplit one does, with the operand's name, before any block is written, however many threads run it.
+        var g = GemmCase<float>.Create(new Random(9), 1024, 1024, 256, transA: true, transB: false, 0f, useBias: false);
+        int depth = GemmKernel.Depth(g.OperandA, g.OperandB), kc = GemmBlocking.ForActiveWidth<float>().KC;
+        var packedB = new float[GemmKernel.PackedLength<float>(g.N, g.K, asA: false)];
+        GemmOperand<float> b = GemmKernel.Pack(g.OperandB, asA: false, packedB, depth == kc ? 2 * kc : kc);
+        float[] c = (float[])g.C0.Clone();
+        using var team = new WorkerTeam(1);
+        var work = new ParallelGemm<float>();
+        foreach (int threads in new[] { 1, 2 })
+        {
+            ArgumentException? e = null;
+            try
+            {
+                work.Compute(team, threads, g.OperandA, b, 0f, default, c, g.Ldc, EpilogueArguments<float>.None); // a ref struct: no lambda
+            }
+            catch (ArgumentException thrown)
+            {
+                e = thrown;
+            }
+
+            Assert.Equal("b", Assert.IsType<ArgumentException>(e).ParamName);
+            Assert.True(c.AsSpan().SequenceEqual(g.C0), "C was written");
+        }
+    }
+
     // Double, both orientations of op(A), beta = 1, no bias, each of the epilogues (with a prior Delta): split equals unsplit.
     private static void DoubleEqualsTheUnsplitProduct(Random rng, int m, int n, int k, params ParallelEpilogue[] epilogues)
     {

@@ -121,7 +121,7 @@ internal static class Gemm
     // product's, and hold this operand's rows (columns) from a sliver boundary: the kernel reads whole slivers of it
     // without bounds checks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
-    private static void CheckPacked<T>(scoped in GemmOperand<T> x, bool asA, int depth)
+    internal static void CheckPacked<T>(scoped in GemmOperand<T> x, bool asA, int depth)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (x.Packed.IsEmpty)
@@ -264,6 +264,7 @@ internal static class Gemm
     public static GemmOperand<T> Packed<T>(scoped in GemmOperand<T> x, bool asA, Span<T> packed, int depth)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        _ = GemmBlocking.ForActiveWidth<T>().WithDepth(depth); // a depth no product runs throws here, not in a product
         int count = asA ? x.Rows : x.Columns;
         int length = PackedLength<T>(count, asA ? x.Columns : x.Rows, asA);
         int unit = PackUnit<T>(asA);

@@ -10,7 +10,8 @@ namespace HpcBackprop.Kernels.Gemm;
 /// <remarks>
 /// Chosen for the machine this project runs on, an AMD Zen 3 core (32 KiB L1d, 512 KiB L2, 32 MiB
 /// shared L3), by the rules of Goto and van de Geijn and then by measurement:
-/// - KC: a kc x NR sliver of B stays in L1 while the kernel sweeps the A block past it. With NR = 16
+/// - KC: a kc x NR sliver of B stays in L1 while the kernel sweeps the A block past it (a product may run twice as
+///   deep: <see cref="ForDepth"/>). With NR = 16
 ///   floats, KC = 256 makes it 16 KiB, half of L1, leaving room for the A sliver (6 KiB) and C.
 ///   Bytes rather than elements are what matters, so KC x NR x sizeof(T) is kept at 16 KiB for every width.
 /// - MC: the MC x KC block of A stays in L2 across the whole B panel: 144 x 256 floats = 144 KiB, a
@@ -55,7 +56,7 @@ internal readonly struct GemmBlocking
 
     /// <summary>
     /// The blocking of a product with inner dimension <paramref name="k"/>: KC doubled (a B sliver of 32 KiB, the A block
-    /// twice as many bytes for the same MC rows) when k is more than KC and either k is 4 KC or more, or both operands are packed
+    /// twice as many bytes for the same MC rows, NC halved so that the B panel stays 4 MiB) when k is more than KC and either k is 4 KC or more, or both operands are packed
     /// whatever the block (<paramref name="packsBothAnyway"/>, <see cref="GemmPathChoice.PacksBothAnyway"/>); else this.
     /// A function of k and the operands' strides, never of a block's shape: every block of a split product, and every packing
     /// made for it, runs the same k blocks, so the same chains of multiply-adds (see <see cref="ParallelGemm{T}"/>).
@@ -73,13 +74,16 @@ internal readonly struct GemmBlocking
     /// place, and two 256-deep slivers no longer fit L1 beside each other. The rule leaves it alone.
     /// </remarks>
     public GemmBlocking ForDepth(int k, bool packsBothAnyway)
-        => k > KC && (k >= 4 * KC || packsBothAnyway) ? new GemmBlocking(MR, NR, 2 * KC, MC, NC) : this;
+        => k > KC && (k >= 4 * KC || packsBothAnyway) ? Deep : this;
 
     /// <summary>This blocking with k blocks <paramref name="depth"/> deep, which must be KC or the deep KC of <see cref="ForDepth"/>.</summary>
     public GemmBlocking WithDepth(int depth)
         => depth == KC ? this
-            : depth == 2 * KC ? new GemmBlocking(MR, NR, depth, MC, NC)
-            : throw new ArgumentOutOfRangeException(nameof(depth), depth, $"k blocks run {KC} or {2 * KC} steps deep.");
+            : depth == 2 * KC ? Deep
+            : throw new ArgumentOutOfRangeException(nameof(depth), depth, $"k blocks run {KC} or {2 * KC} steps deep (Gemm.Depth).");
+
+    // KC doubled, MC rows kept, NC halved so that the packed B panel stays PanelBytes.
+    private GemmBlocking Deep => new(MR, NR, 2 * KC, MC, Math.Max(NR, NC / 2 / NR * NR));
 
     /// <summary>The blocking of the width the kernels run at (<see cref="SimdPath.Active"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"

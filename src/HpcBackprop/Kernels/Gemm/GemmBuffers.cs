@@ -5,7 +5,7 @@ namespace HpcBackprop.Kernels.Gemm;
 
 /// <summary>
 /// The packing buffers of one thread, kept between calls so a warm GEMM allocates nothing: the packed
-/// A block (MC x KC), the packed B panel (KC x NC, or the k x NR sliver of GemmDriver.RunOneSliver, at most
+/// A block (MC x KC, KC the product's depth: <see cref="GemmBlocking.ForDepth"/>), the packed B panel (KC x NC, or the k x NR sliver of GemmDriver.RunOneSliver, at most
 /// 256 KiB), one packed edge sliver of B for the no-pack path,
 /// and the MR x NR scratch tile for edge tiles. Each is a pinned array grown on demand and handed out
 /// from its first 64-byte boundary, so packed slivers start on a cache line.

@@ -40,7 +40,7 @@ internal static class GemmDriver
     /// The bytes of op(B) (kc x band) in one band of tiles of a product's last k block when it has an epilogue: the
     /// tiles go row by row across the band, so the epilogue's operands and C (rows a leading dimension apart, each
     /// its own 4 KiB page in the 1024-wide layers) are visited a band of columns at a time, instead of down one
-    /// sliver-wide strip of all the rows after another; the band's B (256 float columns at KC 128) stays in L2.
+    /// sliver-wide strip of all the rows after another; the band's B (256 float columns at KC 128, 128 at 256) stays in L2.
     /// </summary>
     /// <remarks>
     /// Measured on the one-thread 1024-1024-1024-10 step (pinned, min over 5 rounds, builds alternated 3 to 6 times),
@@ -279,7 +279,8 @@ internal static class GemmDriver
     }
 
     /// <summary>
-    /// <see cref="Run"/> for a C of one column sliver (n &lt;= NR) read from an op(A) in place, with k &gt; KC and
+    /// <see cref="Run"/> for a C of one column sliver (n &lt;= NR) read from an op(A) in place, with k longer than its k blocks (KC, or the deeper
+    /// blocks of <see cref="GemmBlocking.ForDepth"/>) and
     /// k x NR at most <see cref="OneSliverMaxBytes"/>, tile by tile: each row tile (equal heights, at most MR) runs
     /// all its k blocks back to back, then takes the epilogue. The k blocks, their order and
     /// their starts are those of the five loops, so the bits are the same; what changes is the traffic.

@@ -354,6 +354,8 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
         GemmOperand<T> blockA = new(a.Data, Math.Min(rowPanel, m), k, a.LeadingDimension, a.Transposed);
         GemmOperand<T> blockB = new(b.Data, k, Math.Min(columnPanel, n), b.LeadingDimension, b.Transposed);
         int depth = Gemm.Depth(in a, in b); // the blocks' too: it depends on k and the strides alone
+        Gemm.CheckPacked(in a, asA: true, depth); // a packed copy that does not fit throws here, before any block is written
+        Gemm.CheckPacked(in b, asA: false, depth);
         ReadOnlySpan<T> sharedA = default;
         int sharedExtent = 0;
         if (columnPanels > 1 && a.Packed.IsEmpty && Gemm.PathFor(in blockA, in blockB).PackA)
