@@ -30,7 +30,6 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
     private T[] _packedThetas = [];     // every Theta(l)[:,1:]' packed for the forward products, when m spans several row blocks
     private readonly int[] _packedThetaOffsets;
     private readonly int[] _packedThetaExtents;
-    private readonly int[] _packedThetaDepths;
 
     /// <param name="layout">The network.</param>
     /// <param name="rowBlock">Examples per pass of the three products, at least 1.</param>
@@ -51,7 +50,6 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
         _delta = new T[layout.ParameterCount];
         _packedThetaOffsets = new int[layout.ThetaCount + 1];
         _packedThetaExtents = new int[layout.ThetaCount];
-        _packedThetaDepths = new int[layout.ThetaCount];
         Gemm = new ParallelGemm<T>();
         Reductions = new InputReductions<T>();
         RowBlocks = new RowBlockWork<T>(this);
@@ -110,7 +108,6 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
             Kernels.Gemm.GemmOperand<T> thetaT = ForwardTheta(parameters, l);
             Kernels.Gemm.GemmOperand<T> packed = Kernels.Gemm.Gemm.Pack(in thetaT, asA: false, buffer[_packedThetaOffsets[l].._packedThetaOffsets[l + 1]], ForwardDepth(l));
             _packedThetaExtents[l] = packed.PackedExtent;
-            _packedThetaDepths[l] = packed.PackedDepth;
         }
     }
 
@@ -128,7 +125,7 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
         var thetaT = new Kernels.Gemm.GemmOperand<T>(
             parameters.Slice(layout.ThetaOffset(index), layout.ThetaLength(index))[1..], s, next, s + 1, transposed: true);
         return packed
-            ? thetaT.WithPacked(Kernels.Gemm.GemmBuffers<T>.Aligned(ref _packedThetas, _packedThetaOffsets[^1])[_packedThetaOffsets[index].._packedThetaOffsets[index + 1]], _packedThetaExtents[index], 0, _packedThetaDepths[index])
+            ? thetaT.WithPacked(Kernels.Gemm.GemmBuffers<T>.Aligned(ref _packedThetas, _packedThetaOffsets[^1])[_packedThetaOffsets[index].._packedThetaOffsets[index + 1]], _packedThetaExtents[index], 0, ForwardDepth(index))
             : thetaT;
     }
 

@@ -69,15 +69,21 @@ internal readonly record struct GemmPathChoice(bool PackA, bool PackB)
     /// <summary>The packing for an m x n x k product; op(A)'s and op(B)'s k steps are aStepBytes and bStepBytes apart.</summary>
     public static GemmPathChoice For(int m, int n, bool bTransposed, int mr, int nr, long aStepBytes = 0, long bStepBytes = 0)
         => new(
-            PackA: n > PackAMinColumnSlivers * nr || aStepBytes >= PackATransposedMinStrideBytes,
-            PackB: bTransposed || m > PackBMinRowSlivers * mr || bStepBytes >= PackBMinStrideBytes);
+            PackA: n > PackAMinColumnSlivers * nr || PacksAAnyway(aStepBytes),
+            PackB: m > PackBMinRowSlivers * mr || PacksBAnyway(bTransposed, bStepBytes));
 
     /// <summary>
     /// Whether both operands are packed by the stride rules alone (<see cref="PackATransposedMinStrideBytes"/>, a
     /// transposed op(B) or <see cref="PackBMinStrideBytes"/>), so in every block of the product, whatever its shape.
     /// </summary>
     public static bool PacksBothAnyway(long aStepBytes, bool bTransposed, long bStepBytes)
-        => aStepBytes >= PackATransposedMinStrideBytes && (bTransposed || bStepBytes >= PackBMinStrideBytes);
+        => PacksAAnyway(aStepBytes) && PacksBAnyway(bTransposed, bStepBytes);
+
+    // The stride rules: op(A) whose k steps are PackATransposedMinStrideBytes apart; a transposed op(B), or one whose k
+    // steps are PackBMinStrideBytes apart. Packed whatever the shape.
+    private static bool PacksAAnyway(long aStepBytes) => aStepBytes >= PackATransposedMinStrideBytes;
+
+    private static bool PacksBAnyway(bool bTransposed, long bStepBytes) => bTransposed || bStepBytes >= PackBMinStrideBytes;
 
     /// <summary>Everything packed: the BLIS path.</summary>
     public static GemmPathChoice Packed => new(true, true);

@@ -175,12 +175,11 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     private int _packedALength;
     private int _packedAExtent;
     private int _packedAOffset;
-    private int _packedADepth;
     private T* _packedB;          // op(B) packed whole, by the caller or shared by the row blocks (or null)
     private int _packedBLength;
     private int _packedBExtent;
     private int _packedBOffset;
-    private int _packedBDepth;
+    private int _depth;           // Gemm.Depth of the product: of every block, and of every packed copy they read (checked in Compute)
     private T[] _sharedA = [];    // grown on demand, pinned
     private T[] _sharedB = [];    // grown on demand, pinned
     private readonly SharedPack _sharedPack = new();
@@ -408,12 +407,11 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
             _packedALength = packedA.Length;
             _packedAExtent = !a.Packed.IsEmpty ? a.PackedExtent : sharedExtent;
             _packedAOffset = !a.Packed.IsEmpty ? a.PackedOffset : 0;
-            _packedADepth = !a.Packed.IsEmpty ? a.PackedDepth : depth;
             _packedB = packedB.IsEmpty ? null : ppb;
             _packedBLength = packedB.Length;
             _packedBExtent = !b.Packed.IsEmpty ? b.PackedExtent : sharedBExtent;
             _packedBOffset = !b.Packed.IsEmpty ? b.PackedOffset : 0;
-            _packedBDepth = !b.Packed.IsEmpty ? b.PackedDepth : depth;
+            _depth = depth;
             _rowPanel = rowPanel;
             _columnPanel = columnPanel;
             _columnPanels = columnPanels;
@@ -500,12 +498,12 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
         var b = new GemmOperand<T>(View(_b, _bTransposed ? (nint)jc * _bLd : jc, k, nc, _bLd, _bTransposed), k, nc, _bLd, _bTransposed);
         if (_packedA is not null)
         {
-            a = a.WithPacked(new ReadOnlySpan<T>(_packedA, _packedALength), _packedAExtent, _packedAOffset + ic, _packedADepth);
+            a = a.WithPacked(new ReadOnlySpan<T>(_packedA, _packedALength), _packedAExtent, _packedAOffset + ic, _depth);
         }
 
         if (_packedB is not null)
         {
-            b = b.WithPacked(new ReadOnlySpan<T>(_packedB, _packedBLength), _packedBExtent, _packedBOffset + jc, _packedBDepth);
+            b = b.WithPacked(new ReadOnlySpan<T>(_packedB, _packedBLength), _packedBExtent, _packedBOffset + jc, _depth);
         }
 
         var c = new Span<T>(_c + ((nint)ic * _ldc) + jc, ((mc - 1) * _ldc) + nc);
