@@ -365,51 +365,116 @@ internal static class BatchedEngine
         // right after BackwardErrors' last product E = D Theta(L-2) read it. Measured on the 1024-1024-1024-10 step
         // (m = 256, harness, min over 5 rounds, builds alternated): two threads 0.991 and 0.981 (0.957-1.017, two
         // batches of 10 alternations), one thread 0.994 (6), double two threads 0.993 (4), 784-1024-10 0.991 (4).
-        for (int l = lastLayer - 1; l >= 0; l--)
+        // With gemm, every layer's product blocks, then every layer's bias column, go into one team run (WorkSequence):
+        // a thread that runs out of one layer's blocks goes on with the next layer's, and the bias columns (about 45 us
+        // each for a 1024-wide layer) run beside the blocks, not between the runs on one thread. The output layer's product
+        // goes last, after the hidden layers' (its rows are the K outputs: small blocks that even out the threads' ends).
+        // Measured on the 1024-1024-1024-10 step (m = 256, float, harness, min over 5 rounds, builds alternated): two
+        // threads 0.974 (0.922-1.052, 20 alternations; 0.983 and 0.998 in two batches of 12), one thread 0.999 (10); a
+        // timeline put the Delta phase at 3.90 against 4.11 ms (medians of 8 processes, alternated), the end spreads of
+        // its runs having been 50-350 us each.
+        // Without gemm (the row-block-parallel mode: this thread's chunk), each product runs unsplit here, in that order.
+        WorkSequence? sequence = gemm is null ? null : ws.DeltaSequence;
+        unsafe
         {
-            int s = layout.LayerSize(l), next = layout.LayerSize(l + 1);
-            int offset = layout.ThetaOffset(l), length = layout.ThetaLength(l);
-            ReadOnlySpan<T> errors = buffers.Errors(l + 1, count);
-            var dT = new GemmOperand<T>(errors, next, count, next, transposed: true);
-            var a = new GemmOperand<T>(l == 0 ? input : buffers.Activations(l, count), count, s, s, transposed: false);
-            if (target.HasTarget)
+            // Pinned until the sequence has run: the products and bias columns keep pointers (the buffers are pinned arrays).
+            fixed (T* pinParameters = parameters)
+            fixed (T* pinInput = input)
+            fixed (T* pinDelta = delta)
+            fixed (T* pinGradient = target.Gradient)
+            fixed (T* pinPrior = target.Prior)
             {
-                Span<T> gradientL = target.Gradient.Slice(offset, length);
-                ReadOnlySpan<T> priorL = target.Prior.IsEmpty ? default : target.Prior.Slice(offset, length);
-                var epilogue = EpilogueArguments<T>.RegularizedGradient(
-                    Theta(layout, parameters, l)[1..], priorL.IsEmpty ? default : priorL[1..], s + 1, target.InvM, target.Scale);
-                Product(gemm, team, dop, in dT, in a, T.Zero, ReadOnlySpan<T>.Empty, gradientL[1..], s + 1, in epilogue);
-
-                // The bias column, not regularized: invM (prior + column sums), as the separate pass forms it. The sums
-                // are carried contiguously, so the strided column of the gradient (a line and a page per row) is
-                // written once.
-                Span<T> sums = buffers.ColumnSums[..next];
-                for (int i = 0; i < next; i++)
+                try
                 {
-                    sums[i] = priorL.IsEmpty ? T.Zero : priorL[i * (s + 1)];
-                }
+                    for (int l = lastLayer - 2; l >= 0; l--)
+                    {
+                        DeltaLayer(ws, buffers, sequence, team, dop, parameters, input, count, l, delta, deltaBeta, in target);
+                    }
 
-                ColumnSums.AddRows(errors, count, next, sums);
-                for (int i = 0; i < next; i++)
+                    DeltaLayer(ws, buffers, sequence, team, dop, parameters, input, count, lastLayer - 1, delta, deltaBeta, in target);
+
+                    if (sequence is not null)
+                    {
+                        for (int l = lastLayer - 1; l >= 0; l--)
+                        {
+                            sequence.Add(ws.BiasColumn(l), 1);
+                        }
+
+                        sequence.Run(team, dop);
+                    }
+                }
+                finally
                 {
-                    gradientL[i * (s + 1)] = sums[i] * target.InvM;
+                    if (sequence is not null)
+                    {
+                        sequence.Clear();
+                        for (int l = 0; l < lastLayer; l++)
+                        {
+                            ws.DeltaGemm(l).Release();
+                            ws.BiasColumn(l).Release();
+                        }
+                    }
                 }
-
-                continue;
             }
-
-            Span<T> deltaL = delta.Slice(offset, length);
-            Product(gemm, team, dop, in dT, in a, deltaBeta, ReadOnlySpan<T>.Empty, deltaL[1..], s + 1, EpilogueArguments<T>.None);
-            if (deltaBeta == T.Zero)
-            {
-                for (int i = 0; i < next; i++)
-                {
-                    deltaL[i * (s + 1)] = T.Zero;
-                }
-            }
-
-            ColumnSums.Accumulate(errors, count, next, deltaL, s + 1, buffers.ColumnSums);
         }
+    }
+
+    /// <summary>
+    /// Layer <paramref name="l"/>'s Delta product and bias column (see <see cref="BackwardDeltas"/>): run here when
+    /// <paramref name="sequence"/> is null, else set up and added to it (the bias column is set up, for the caller to add).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
+    private static void DeltaLayer<T>(
+        BatchedWorkspace<T> ws,
+        BlockBuffers<T> buffers,
+        WorkSequence? sequence,
+        WorkerTeam? team,
+        int dop,
+        ReadOnlySpan<T> parameters,   // ParameterCount
+        ReadOnlySpan<T> input,        // count x s(1), the row block's features
+        int count,
+        int l,
+        Span<T> delta,                // ParameterCount (ignored when gradient has a target)
+        T deltaBeta,
+        scoped in GradientTarget<T> target)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        NetworkLayout layout = ws.Layout;
+        int s = layout.LayerSize(l), next = layout.LayerSize(l + 1);
+        int offset = layout.ThetaOffset(l), length = layout.ThetaLength(l);
+        ReadOnlySpan<T> errors = buffers.Errors(l + 1, count);
+        var dT = new GemmOperand<T>(errors, next, count, next, transposed: true);
+        var a = new GemmOperand<T>(l == 0 ? input : buffers.Activations(l, count), count, s, s, transposed: false);
+        if (target.HasTarget)
+        {
+            Span<T> gradientL = target.Gradient.Slice(offset, length);
+            ReadOnlySpan<T> priorL = target.Prior.IsEmpty ? default : target.Prior.Slice(offset, length);
+            var epilogue = EpilogueArguments<T>.RegularizedGradient(
+                Theta(layout, parameters, l)[1..], priorL.IsEmpty ? default : priorL[1..], s + 1, target.InvM, target.Scale);
+            if (sequence is null)
+            {
+                ParallelGemm<T>.Unsplit(in dT, in a, T.Zero, ReadOnlySpan<T>.Empty, gradientL[1..], s + 1, in epilogue);
+                BiasColumnWork<T>.IntoGradient(errors, count, next, priorL, gradientL, s + 1, target.InvM, buffers.ColumnSums);
+                return;
+            }
+
+            ParallelGemm<T> product = ws.DeltaGemm(l);
+            sequence.Add(product, product.Prepare(team, dop, in dT, in a, T.Zero, ReadOnlySpan<T>.Empty, gradientL[1..], s + 1, in epilogue));
+            ws.BiasColumn(l).SetGradient(errors, count, next, priorL, gradientL, s + 1, target.InvM);
+            return;
+        }
+
+        Span<T> deltaL = delta.Slice(offset, length);
+        if (sequence is null)
+        {
+            ParallelGemm<T>.Unsplit(in dT, in a, deltaBeta, ReadOnlySpan<T>.Empty, deltaL[1..], s + 1, EpilogueArguments<T>.None);
+            BiasColumnWork<T>.IntoDelta(errors, count, next, deltaL, s + 1, overwrite: deltaBeta == T.Zero, buffers.ColumnSums);
+            return;
+        }
+
+        ParallelGemm<T> deltaProduct = ws.DeltaGemm(l);
+        sequence.Add(deltaProduct, deltaProduct.Prepare(team, dop, in dT, in a, deltaBeta, ReadOnlySpan<T>.Empty, deltaL[1..], s + 1, EpilogueArguments<T>.None));
+        ws.BiasColumn(l).SetDelta(errors, count, next, deltaL, s + 1, overwrite: deltaBeta == T.Zero);
     }
 
     // A product split by ParallelGemm, or unsplit on this thread when gemm is null; a side item runs beside its blocks (or first).

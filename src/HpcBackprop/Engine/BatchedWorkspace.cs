@@ -30,6 +30,8 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
     private T[] _packedThetas = [];     // every Theta(l)[:,1:]' packed for the forward products, when m spans several row blocks
     private readonly int[] _packedThetaOffsets;
     private readonly int[] _packedThetaExtents;
+    private readonly ParallelGemm<T>[] _deltaGemms;     // one per layer: their products run in one team run
+    private readonly BiasColumnWork<T>[] _biasColumns;
 
     /// <param name="layout">The network.</param>
     /// <param name="rowBlock">Examples per pass of the three products, at least 1.</param>
@@ -51,6 +53,15 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
         _packedThetaOffsets = new int[layout.ThetaCount + 1];
         _packedThetaExtents = new int[layout.ThetaCount];
         Gemm = new ParallelGemm<T>();
+        _deltaGemms = new ParallelGemm<T>[layout.ThetaCount];
+        _biasColumns = new BiasColumnWork<T>[layout.ThetaCount];
+        for (int l = 0; l < layout.ThetaCount; l++)
+        {
+            _deltaGemms[l] = new ParallelGemm<T>();
+            _biasColumns[l] = new BiasColumnWork<T>(layout.ThetaRows(l));
+        }
+
+        DeltaSequence = new WorkSequence(2 * layout.ThetaCount);
         Reductions = new InputReductions<T>();
         RowBlocks = new RowBlockWork<T>(this);
     }
@@ -64,7 +75,7 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
     /// products' shared packing included, once grown), for the pool's budget.
     /// </summary>
     public long Bytes => (((long)_biases.Length + _delta.Length + _partials.Length + _packedThetas.Length) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>())
-        + Buffers.Bytes + Gemm.Bytes;
+        + Buffers.Bytes + Gemm.Bytes + DeltaBytes();
 
     /// <summary>How many examples one pass of the products serves.</summary>
     public int RowBlock { get; }
@@ -79,6 +90,18 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
 
     /// <summary>The reusable work item that splits this workspace's products among threads.</summary>
     public ParallelGemm<T> Gemm { get; }
+
+    /// <summary>
+    /// The work item of layer <paramref name="index"/>'s Delta product when the products are split: one per layer, as the
+    /// Delta products of every layer run in one team run (<see cref="DeltaSequence"/>), each with its own shared packing.
+    /// </summary>
+    public ParallelGemm<T> DeltaGemm(int index) => _deltaGemms[index];
+
+    /// <summary>The bias column of layer <paramref name="index"/>'s Delta or gradient, as an item beside the Delta products.</summary>
+    public BiasColumnWork<T> BiasColumn(int index) => _biasColumns[index];
+
+    /// <summary>Every layer's Delta product blocks and bias column, for one team run.</summary>
+    public WorkSequence DeltaSequence { get; }
 
     /// <summary>The last row block's reductions over the inputs, run beside its first product.</summary>
     public InputReductions<T> Reductions { get; }
@@ -134,6 +157,18 @@ internal sealed class BatchedWorkspace<T> : IPooledWorkspace<BatchedWorkspace<T>
     // product would throw (Gemm.Compute checks a packed operand's depth), not change a bit.
     private int ForwardDepth(int index)
         => Kernels.Gemm.Gemm.Depth<T>(Layout.LayerSize(index), packsBothAnyway: false);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
+    private long DeltaBytes()
+    {
+        long bytes = 0;
+        for (int l = 0; l < _deltaGemms.Length; l++)
+        {
+            bytes += _deltaGemms[l].Bytes + _biasColumns[l].Bytes;
+        }
+
+        return bytes;
+    }
 
     /// <summary>One Delta per row block, <paramref name="blocks"/> x ParameterCount (grown on demand, reused).</summary>
     public Span<T> Partials(int blocks) => Grown(ref _partials, blocks * Layout.ParameterCount);

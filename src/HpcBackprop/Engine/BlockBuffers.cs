@@ -8,6 +8,7 @@ namespace HpcBackprop.Engine;
 /// layers 2..L (row block x s(l) each, no bias column: it is never materialized), Z(L), the targets and
 /// room for one layer's column sums. One set serves one thread at a time; the row-block-parallel mode keeps
 /// one per thread (<see cref="ForCurrentThread"/>), grown on demand and reused, so a warm call allocates nothing.
+/// The arrays are pinned (allocated on the pinned object heap), as the engine's split products keep pointers to them.
 /// </summary>
 internal sealed class BlockBuffers<T>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -87,7 +88,9 @@ internal sealed class BlockBuffers<T>
     {
         if (array.Length < length)
         {
-            array = new T[length];
+            // Pinned: the Delta products and bias columns of a split call keep pointers to D and A while the team runs them
+            // (BatchedEngine.BackwardDeltas); a compacting collection must not move them meanwhile.
+            array = GC.AllocateArray<T>(length, pinned: true);
         }
     }
 }

@@ -206,6 +206,29 @@ public class ParallelGemmTests
         Assert.True(c.AsSpan().SequenceEqual(g.C0), "C was written");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Prepare_throws_on_a_bad_shape_before_any_block_is_written(int threads)
+    {
+        // Prepare checks the whole product as Compute does, split (2 threads) or not (1): a short prior, an op(B) of
+        // another inner dimension and a short C throw with the parameter's name, and C is left as it was.
+        var g = GemmCase<float>.Create(new Random(6), 256, 1024, 64, false, false, 0f, useBias: false);
+        float[] theta = GC.AllocateArray<float>(g.M * g.N, pinned: true), shortPrior = GC.AllocateArray<float>((g.M * g.N) - 1, pinned: true);
+        float[] a = GC.AllocateArray<float>(g.A.Length, pinned: true), b = GC.AllocateArray<float>(g.B.Length, pinned: true);
+        float[] c = GC.AllocateArray<float>(g.C0.Length, pinned: true);
+        g.C0.CopyTo(c, 0);
+        var opA = new GemmOperand<float>(a, g.M, g.K, g.Lda, g.TransA);
+        var opB = new GemmOperand<float>(b, g.K, g.N, g.Ldb, g.TransB);
+        var wrongB = new GemmOperand<float>(b, g.K - 1, g.N, g.Ldb, g.TransB);
+        using var team = new WorkerTeam(1);
+        var work = new ParallelGemm<float>();
+        Assert.Equal("prior", PrepareError(work, team, threads, opA, opB, c, g.Ldc, EpilogueArguments<float>.RegularizedGradient(theta, shortPrior, g.N, 1f, 1f)));
+        Assert.Equal("b", PrepareError(work, team, threads, opA, wrongB, c, g.Ldc, EpilogueArguments<float>.None));
+        Assert.Equal("c", PrepareError(work, team, threads, opA, opB, c.AsSpan(0, ((g.M - 1) * g.Ldc) + g.N - 1), g.Ldc, EpilogueArguments<float>.None));
+        Assert.True(c.AsSpan().SequenceEqual(g.C0), "C was written");
+    }
+
     [Fact]
     public void A_packed_copy_of_another_depth_throws_before_any_block_is_written()
     {
@@ -233,6 +256,25 @@ public class ParallelGemmTests
             Assert.Equal("b", Assert.IsType<ArgumentException>(e).ParamName);
             Assert.True(c.AsSpan().SequenceEqual(g.C0), "C was written");
         }
+    }
+
+    private static string? PrepareError(
+        ParallelGemm<float> work, WorkerTeam team, int threads, GemmOperand<float> a, GemmOperand<float> b, Span<float> c, int ldc, EpilogueArguments<float> epilogue)
+    {
+        try
+        {
+            work.Prepare(team, threads, in a, in b, 0f, default, c, ldc, in epilogue);
+        }
+        catch (ArgumentException e)
+        {
+            return e.ParamName;
+        }
+        finally
+        {
+            work.Release();
+        }
+
+        return null;
     }
 
     // Double, both orientations of op(A), beta = 1, no bias, each of the epilogues (with a prior Delta): split equals unsplit.
@@ -372,8 +414,68 @@ public class ParallelGemmTests
             }
         }
 
+        return ThroughASequence(g, epilogue, operand, prior, operandLd, invM, scale, expected, expectedFinite, out why);
+    }
+
+    // The same product prepared twice (ParallelGemm.Prepare), into two Cs, and run as one list of items (WorkSequence):
+    // each equals the unsplit product bit for bit, for 1..4 threads. The spans are pinned arrays, as Prepare requires.
+    private static bool ThroughASequence<T>(
+        GemmCase<T> g, ParallelEpilogue epilogue, T[] operand, T[] prior, int operandLd, T invM, T scale, T[] expected, bool expectedFinite, out string why)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] a = Pinned(g.A), b = Pinned(g.B), bias = Pinned(g.BiasSpan.ToArray()), op = Pinned(operand), pr = Pinned(prior);
+        EpilogueArguments<T> arguments = epilogue switch
+        {
+            ParallelEpilogue.Sigmoid => EpilogueArguments<T>.Sigmoid,
+            ParallelEpilogue.SigmoidGradient => EpilogueArguments<T>.SigmoidGradient(op, operandLd),
+            ParallelEpilogue.RegularizedGradient => EpilogueArguments<T>.RegularizedGradient(op, pr, operandLd, invM, scale),
+            _ => EpilogueArguments<T>.None,
+        };
+        var opA = new GemmOperand<T>(a, g.M, g.K, g.Lda, g.TransA);
+        var opB = new GemmOperand<T>(b, g.K, g.N, g.Ldb, g.TransB);
+        ParallelGemm<T>[] works = [new(), new()];
+        var sequence = new WorkSequence(2);
+        using var team = new WorkerTeam(3);
+        foreach (int threads in new[] { 1, 2, 3, 4 })
+        {
+            T[][] cs = [Pinned(g.C0), Pinned(g.C0)];
+            sequence.Clear();
+            for (int w = 0; w < works.Length; w++)
+            {
+                sequence.Add(works[w], works[w].Prepare(team, threads, in opA, in opB, g.Beta, bias, cs[w], g.Ldc, in arguments));
+            }
+
+            sequence.Run(team, threads);
+            for (int w = 0; w < works.Length; w++)
+            {
+                works[w].Release();
+                if (works[w].SawNonFinite == expectedFinite)
+                {
+                    why = $"sequence, {threads} threads, product {w}: finite = {!works[w].SawNonFinite}";
+                    return false;
+                }
+
+                for (int i = 0; i < cs[w].Length; i++)
+                {
+                    if (!BitwiseEqual(cs[w][i], expected[i]))
+                    {
+                        why = $"sequence, {threads} threads, product {w}: C[{i / g.Ldc}, {i % g.Ldc}] = {cs[w][i]} against {expected[i]}";
+                        return false;
+                    }
+                }
+            }
+        }
+
         why = "";
         return true;
+    }
+
+    private static T[] Pinned<T>(ReadOnlySpan<T> values)
+        where T : unmanaged
+    {
+        T[] copy = GC.AllocateUninitializedArray<T>(values.Length, pinned: true);
+        values.CopyTo(copy);
+        return copy;
     }
 
     private static bool BitwiseEqual<T>(T x, T y)

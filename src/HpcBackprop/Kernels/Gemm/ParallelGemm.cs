@@ -67,6 +67,8 @@ internal readonly ref struct EpilogueArguments<T>
 /// it in place (<see cref="GemmPathChoice"/> sees the block's shape, not the whole) or reads a copy packed
 /// once for all blocks only changes where the kernel loads the same values from. So the result is bitwise the same for any number of threads,
 /// and the same as the unsplit product, which one thread therefore runs (no repacking per block).
+/// <see cref="Compute"/> runs the blocks in a team run of their own; <see cref="Prepare"/> sets them up for a run beside
+/// other work (the batched engine runs every layer's Delta product in one <see cref="WorkSequence"/>).
 /// One instance is reused by its owner (a batched workspace): no allocation per call. Pointers, not
 /// spans, are kept between the caller and the workers (GemmOperand is a ref struct); the caller's
 /// spans are pinned with <c>fixed</c> for the whole call. Not for concurrent use of one instance.
@@ -319,7 +321,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
         scoped in EpilogueArguments<T> epilogue, IParallelWork? side = null)
     {
         int m = a.Rows, n = b.Columns, k = a.Columns;
-        Blocks(m, n, k, epilogue.Kind, out int rowPanel, out int columnPanel, out int rowPanels, out int columnPanels);
+        Blocks(m, n, k, epilogue.Kind, out _, out _, out int rowPanels, out int columnPanels);
         // One thread: the unsplit product, which has the same tiles and so the same bits (see remarks).
         if (rowPanels * columnPanels <= 1 || maxDegreeOfParallelism <= 1 || team is null || b.Rows != k)
         {
@@ -327,8 +329,63 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
             return Unsplit(in a, in b, beta, bias, c, ldc, in epilogue);
         }
 
+        // Pinned for the run: Prepare keeps pointers to them.
+        fixed (T* ppa = a.Packed)
+        fixed (T* ppb = b.Packed)
+        fixed (T* pa = a.Data)
+        fixed (T* pb = b.Data)
+        fixed (T* pbias = bias)
+        fixed (T* pc = c)
+        fixed (T* poperand = epilogue.Operand)
+        fixed (T* pprior = epilogue.Prior)
+        {
+            int items = Prepare(team, maxDegreeOfParallelism, in a, in b, beta, bias, c, ldc, in epilogue);
+            try
+            {
+                _side = side;
+                team.Run(this, items + (side is null ? 0 : 1), maxDegreeOfParallelism);
+            }
+            finally
+            {
+                Release();
+            }
+        }
+
+        return !SawNonFinite;
+    }
+
+    /// <summary>
+    /// Sets the product up for a later run of its blocks, items 0 .. the returned count - 1 of <see cref="Execute"/>, alone
+    /// or beside other work in one team run (<see cref="WorkSequence"/>): the whole-product checks of
+    /// <see cref="Gemm.Compute{T, TEpilogue}"/> (so a bad shape throws here, before any block is written), the shared packs
+    /// of <see cref="Compute"/> (team runs of their own, now) and the blocks. With one thread, no team or a product too
+    /// small to split, the one item is the unsplit product; an empty product (m, n or k zero) is finished here and has no item.
+    /// The instance keeps pointers to every span given: the caller keeps them pinned (the engine's buffers are pinned
+    /// arrays; it fixes the caller's spans) until the run has returned, and then calls <see cref="Release"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
+    internal int Prepare(
+        WorkerTeam? team, int maxDegreeOfParallelism,
+        scoped in GemmOperand<T> a, scoped in GemmOperand<T> b, T beta, ReadOnlySpan<T> bias, Span<T> c, int ldc,
+        scoped in EpilogueArguments<T> epilogue)
+    {
+        int m = a.Rows, n = b.Columns, k = a.Columns;
+        Blocks(m, n, k, epilogue.Kind, out int rowPanel, out int columnPanel, out int rowPanels, out int columnPanels);
+        bool split = rowPanels * columnPanels > 1 && maxDegreeOfParallelism > 1 && team is not null;
+        if (!split)
+        {
+            rowPanel = m;
+            columnPanel = n;
+            rowPanels = columnPanels = 1;
+        }
+
         // The whole-product checks of Gemm.Compute, before any block is written.
-        if (ldc < n || c.Length < ((long)(m - 1) * ldc) + n)
+        if (b.Rows != k)
+        {
+            throw new ArgumentException($"op(A) is {m} x {k} but op(B) is {b.Rows} x {n}: the inner dimensions differ.", nameof(b));
+        }
+
+        if (ldc < Math.Max(n, 1) || (m > 0 && n > 0 && c.Length < ((long)(m - 1) * ldc) + n))
         {
             throw new ArgumentException($"C must cover {m} x {n} with ldc = {ldc} >= {n}; got {c.Length} elements.", nameof(c));
         }
@@ -355,11 +412,19 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
         int depth = Gemm.Depth(in a, in b); // the blocks' too: it depends on k and the strides alone
         Gemm.CheckPacked(in a, asA: true, depth); // a packed copy that does not fit throws here, before any block is written
         Gemm.CheckPacked(in b, asA: false, depth);
+        _sawNonFinite = false;
+        _side = null;
+        if (m == 0 || n == 0 || k == 0)
+        {
+            _sawNonFinite = !Unsplit(in a, in b, beta, bias, c, ldc, in epilogue);
+            return 0;
+        }
+
         ReadOnlySpan<T> sharedA = default;
         int sharedExtent = 0;
         if (columnPanels > 1 && a.Packed.IsEmpty && Gemm.PathFor(in blockA, in blockB).PackA)
         {
-            sharedA = PackShared(team, maxDegreeOfParallelism, in a, asA: true, depth, ref _sharedA, out sharedExtent);
+            sharedA = PackShared(team!, maxDegreeOfParallelism, in a, asA: true, depth, ref _sharedA, out sharedExtent);
         }
 
         // Likewise an op(B) that each row block of a C split by rows alone (RowsOnly: the A of Delta = D' A) would pack
@@ -368,9 +433,9 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
         // time) than one team packing before them. (RowsOnly is what made Blocks give one column panel and 8 row panels.)
         ReadOnlySpan<T> sharedB = default;
         int sharedBExtent = 0;
-        if (RowsOnly(m, n, k, epilogue.Kind) && b.Packed.IsEmpty && Gemm.PathFor(in blockA, in blockB).PackB)
+        if (split && RowsOnly(m, n, k, epilogue.Kind) && b.Packed.IsEmpty && Gemm.PathFor(in blockA, in blockB).PackB)
         {
-            sharedB = PackShared(team, maxDegreeOfParallelism, in b, asA: false, depth, ref _sharedB, out sharedBExtent);
+            sharedB = PackShared(team!, maxDegreeOfParallelism, in b, asA: false, depth, ref _sharedB, out sharedBExtent);
         }
 
         ReadOnlySpan<T> packedA = !a.Packed.IsEmpty ? a.Packed : sharedA;
@@ -411,28 +476,27 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
             _packedBLength = packedB.Length;
             _packedBExtent = !b.Packed.IsEmpty ? b.PackedExtent : sharedBExtent;
             _packedBOffset = !b.Packed.IsEmpty ? b.PackedOffset : 0;
-            _depth = depth;
-            _rowPanel = rowPanel;
-            _columnPanel = columnPanel;
-            _columnPanels = columnPanels;
-            _sawNonFinite = false;
-            t_splitCalls++;
-            try
-            {
-                _lastPieces = LastPanelPieces(rowPanels, columnPanels, columnPanel);
-                // With the last panels cut: the whole panels but two, two halves and the last panel's pieces.
-                int items = _lastPieces == 0 ? rowPanels * columnPanels : columnPanels + _lastPieces;
-                _side = side;
-                team.Run(this, items + (side is null ? 0 : 1), maxDegreeOfParallelism);
-            }
-            finally
-            {
-                _a = _b = _bias = _c = _operand = _prior = _packedA = _packedB = null;
-                _side = null;
-            }
         }
 
-        return !Volatile.Read(ref _sawNonFinite);
+        _depth = depth;
+        _rowPanel = rowPanel;
+        _columnPanel = columnPanel;
+        _columnPanels = columnPanels;
+        _lastPieces = LastPanelPieces(rowPanels, columnPanels, columnPanel);
+        if (split)
+        {
+            t_splitCalls++;
+        }
+
+        // With the last panels cut: the whole panels but two, two halves and the last panel's pieces.
+        return _lastPieces == 0 ? rowPanels * columnPanels : columnPanels + _lastPieces;
+    }
+
+    /// <summary>Drops the pointers <see cref="Prepare"/> kept, once the run of its items has returned.</summary>
+    internal void Release()
+    {
+        _a = _b = _bias = _c = _operand = _prior = _packedA = _packedB = null;
+        _side = null;
     }
 
     /// <summary>
