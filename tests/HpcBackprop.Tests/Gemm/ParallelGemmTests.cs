@@ -373,23 +373,7 @@ public class ParallelGemmTests
             _ => EpilogueArguments<T>.None,
         };
 
-        T[] expected = (T[])g.C0.Clone();
-        bool expectedFinite = true;
-        switch (epilogue)
-        {
-            case ParallelEpilogue.Sigmoid:
-                GemmKernel.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, expected, g.Ldc, new SigmoidEpilogue<T>(ref expectedFinite));
-                break;
-            case ParallelEpilogue.SigmoidGradient:
-                GemmKernel.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, expected, g.Ldc, new SigmoidGradientEpilogue<T>(operand, operandLd));
-                break;
-            case ParallelEpilogue.RegularizedGradient:
-                GemmKernel.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, expected, g.Ldc, new RegularizedGradientEpilogue<T>(operand, prior, operandLd, invM, scale));
-                break;
-            default:
-                GemmKernel.Compute(g.OperandA, g.OperandB, g.Beta, g.BiasSpan, expected, g.Ldc, default(NoEpilogue<T>));
-                break;
-        }
+        T[] expected = UnsplitProduct(g, g.OperandA, epilogue, operand, prior, operandLd, invM, scale, out bool expectedFinite);
 
         var work = new ParallelGemm<T>();
         using var team = new WorkerTeam(3);
@@ -417,8 +401,35 @@ public class ParallelGemmTests
         return ThroughASequence(g, epilogue, operand, prior, operandLd, invM, scale, expected, expectedFinite, out why);
     }
 
-    // The same product prepared twice (ParallelGemm.Prepare), into two Cs, and run as one list of items (WorkSequence):
-    // each equals the unsplit product bit for bit, for 1..4 threads. The spans are pinned arrays, as Prepare requires.
+    // C = f(beta C0 + bias' + op(A) g.op(B)), unsplit, with the given op(A) (g's shape and layout).
+    private static T[] UnsplitProduct<T>(
+        GemmCase<T> g, GemmOperand<T> a, ParallelEpilogue epilogue, T[] operand, T[] prior, int operandLd, T invM, T scale, out bool finite)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] c = (T[])g.C0.Clone();
+        finite = true;
+        switch (epilogue)
+        {
+            case ParallelEpilogue.Sigmoid:
+                GemmKernel.Compute(a, g.OperandB, g.Beta, g.BiasSpan, c, g.Ldc, new SigmoidEpilogue<T>(ref finite));
+                break;
+            case ParallelEpilogue.SigmoidGradient:
+                GemmKernel.Compute(a, g.OperandB, g.Beta, g.BiasSpan, c, g.Ldc, new SigmoidGradientEpilogue<T>(operand, operandLd));
+                break;
+            case ParallelEpilogue.RegularizedGradient:
+                GemmKernel.Compute(a, g.OperandB, g.Beta, g.BiasSpan, c, g.Ldc, new RegularizedGradientEpilogue<T>(operand, prior, operandLd, invM, scale));
+                break;
+            default:
+                GemmKernel.Compute(a, g.OperandB, g.Beta, g.BiasSpan, c, g.Ldc, default(NoEpilogue<T>));
+                break;
+        }
+
+        return c;
+    }
+
+    // Two products prepared (ParallelGemm.Prepare) into two Cs, the second with op(A)'s values reversed (so a scratch or
+    // packing the two shared would show), and run as one list of items (WorkSequence): each equals its unsplit product
+    // bit for bit, for 1..4 threads. The spans are pinned arrays, as Prepare requires.
     private static bool ThroughASequence<T>(
         GemmCase<T> g, ParallelEpilogue epilogue, T[] operand, T[] prior, int operandLd, T invM, T scale, T[] expected, bool expectedFinite, out string why)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -431,8 +442,11 @@ public class ParallelGemmTests
             ParallelEpilogue.RegularizedGradient => EpilogueArguments<T>.RegularizedGradient(op, pr, operandLd, invM, scale),
             _ => EpilogueArguments<T>.None,
         };
-        var opA = new GemmOperand<T>(a, g.M, g.K, g.Lda, g.TransA);
+        T[] reversed = Pinned<T>(g.A.Reverse().ToArray());
+        T[][] aData = [a, reversed]; // op(A) of each product: GemmOperand is a ref struct, so no array of them
         var opB = new GemmOperand<T>(b, g.K, g.N, g.Ldb, g.TransB);
+        T[][] expectations = [expected, UnsplitProduct(g, new GemmOperand<T>(reversed, g.M, g.K, g.Lda, g.TransA), epilogue, operand, prior, operandLd, invM, scale, out bool secondFinite)];
+        bool[] finites = [expectedFinite, secondFinite];
         ParallelGemm<T>[] works = [new(), new()];
         var sequence = new WorkSequence(2);
         using var team = new WorkerTeam(3);
@@ -442,6 +456,7 @@ public class ParallelGemmTests
             sequence.Clear();
             for (int w = 0; w < works.Length; w++)
             {
+                var opA = new GemmOperand<T>(aData[w], g.M, g.K, g.Lda, g.TransA);
                 sequence.Add(works[w], works[w].Prepare(team, threads, in opA, in opB, g.Beta, bias, cs[w], g.Ldc, in arguments));
             }
 
@@ -449,7 +464,7 @@ public class ParallelGemmTests
             for (int w = 0; w < works.Length; w++)
             {
                 works[w].Release();
-                if (works[w].SawNonFinite == expectedFinite)
+                if (works[w].SawNonFinite == finites[w])
                 {
                     why = $"sequence, {threads} threads, product {w}: finite = {!works[w].SawNonFinite}";
                     return false;
@@ -457,9 +472,9 @@ public class ParallelGemmTests
 
                 for (int i = 0; i < cs[w].Length; i++)
                 {
-                    if (!BitwiseEqual(cs[w][i], expected[i]))
+                    if (!BitwiseEqual(cs[w][i], expectations[w][i]))
                     {
-                        why = $"sequence, {threads} threads, product {w}: C[{i / g.Ldc}, {i % g.Ldc}] = {cs[w][i]} against {expected[i]}";
+                        why = $"sequence, {threads} threads, product {w}: C[{i / g.Ldc}, {i % g.Ldc}] = {cs[w][i]} against {expectations[w][i]}";
                         return false;
                     }
                 }

@@ -359,7 +359,8 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// or beside other work in one team run (<see cref="WorkSequence"/>): the whole-product checks of
     /// <see cref="Gemm.Compute{T, TEpilogue}"/> (so a bad shape throws here, before any block is written), the shared packs
     /// of <see cref="Compute"/> (team runs of their own, now) and the blocks. With one thread, no team or a product too
-    /// small to split, the one item is the unsplit product; an empty product (m, n or k zero) is finished here and has no item.
+    /// small to split, the one item is the unsplit product. An empty product (m, n or k zero) is finished here, so it writes
+    /// C now, not in the run, and has no item. A split product counts in <see cref="SplitCalls"/> when it is prepared.
     /// The instance keeps pointers to every span given: the caller keeps them pinned (the engine's buffers are pinned
     /// arrays; it fixes the caller's spans) until the run has returned, and then calls <see cref="Release"/>.
     /// </summary>
