@@ -51,21 +51,7 @@ internal static class Gemm
         where TEpilogue : IGemmEpilogue<T>, allows ref struct
     {
         int m = a.Rows, k = a.Columns, n = b.Columns;
-        if (b.Rows != k)
-        {
-            throw new ArgumentException($"op(A) is {m} x {k} but op(B) is {b.Rows} x {n}: the inner dimensions differ.", nameof(b));
-        }
-
-        if (ldc < Math.Max(n, 1) || (m > 0 && n > 0 && c.Length < ((long)(m - 1) * ldc) + n))
-        {
-            throw new ArgumentException($"C must cover {m} x {n} with ldc = {ldc} >= {n}; got {c.Length} elements.", nameof(c));
-        }
-
-        if (!bias.IsEmpty && bias.Length < n)
-        {
-            throw new ArgumentException($"The bias row needs {n} elements; got {bias.Length}.", nameof(bias));
-        }
-
+        CheckShapes(in a, in b, bias, c.Length, ldc);
         epilogue.CheckShape(m, n);
         int depth = Depth(in a, in b);
         CheckPacked(in a, asA: true, depth);
@@ -114,6 +100,27 @@ internal static class Gemm
             default:
                 GemmDriver.Run<OpsScalar<T>, T, T, TEpilogue>(in a, in b, accumulate, bias, c, ldc, in epilogue, Choose<T>(m, n, in a, in b, 1, forcedPath), depth);
                 break;
+        }
+    }
+
+    // The shapes of op(A) op(B) into C with a bias row: every check but the epilogue's and the packed copies'.
+    internal static void CheckShapes<T>(scoped in GemmOperand<T> a, scoped in GemmOperand<T> b, ReadOnlySpan<T> bias, int cLength, int ldc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int m = a.Rows, k = a.Columns, n = b.Columns;
+        if (b.Rows != k)
+        {
+            throw new ArgumentException($"op(A) is {m} x {k} but op(B) is {b.Rows} x {n}: the inner dimensions differ.", nameof(b));
+        }
+
+        if (ldc < Math.Max(n, 1) || (m > 0 && n > 0 && cLength < ((long)(m - 1) * ldc) + n))
+        {
+            throw new ArgumentException($"C must cover {m} x {n} with ldc = {ldc} >= {n}; got {cLength} elements.", "c");
+        }
+
+        if (!bias.IsEmpty && bias.Length < n)
+        {
+            throw new ArgumentException($"The bias row needs {n} elements; got {bias.Length}.", nameof(bias));
         }
     }
 

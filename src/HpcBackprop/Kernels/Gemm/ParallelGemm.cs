@@ -381,20 +381,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
         }
 
         // The whole-product checks of Gemm.Compute, before any block is written.
-        if (b.Rows != k)
-        {
-            throw new ArgumentException($"op(A) is {m} x {k} but op(B) is {b.Rows} x {n}: the inner dimensions differ.", nameof(b));
-        }
-
-        if (ldc < Math.Max(n, 1) || (m > 0 && n > 0 && c.Length < ((long)(m - 1) * ldc) + n))
-        {
-            throw new ArgumentException($"C must cover {m} x {n} with ldc = {ldc} >= {n}; got {c.Length} elements.", nameof(c));
-        }
-
-        if (!bias.IsEmpty && bias.Length < n)
-        {
-            throw new ArgumentException($"The bias row needs {n} elements; got {bias.Length}.", nameof(bias));
-        }
+        Gemm.CheckShapes(in a, in b, bias, c.Length, ldc);
 
         if (epilogue.Kind == ParallelEpilogue.SigmoidGradient)
         {
