@@ -65,6 +65,9 @@ internal sealed unsafe class BiasColumnWork<T> : IParallelWork
     /// <summary>Drops the pointers the last Set kept.</summary>
     public void Release() => _errors = _column = _prior = null;
 
+    /// <summary>Its items are small: handed out in order.</summary>
+    public int HomeItems => 0;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public void Execute(int item)
     {

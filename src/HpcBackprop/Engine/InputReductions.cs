@@ -45,6 +45,9 @@ internal sealed unsafe class InputReductions<T> : IParallelWork
         _featureCount = featureCount;
     }
 
+    /// <summary>Handed out in order (it runs as a product's side item).</summary>
+    public int HomeItems => 0;
+
     /// <summary>Runs both reductions (the item number is ignored: this is one item).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public void Execute(int item)

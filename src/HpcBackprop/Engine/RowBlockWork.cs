@@ -70,6 +70,9 @@ internal sealed unsafe class RowBlockWork<T>(BatchedWorkspace<T> ws) : IParallel
         }
     }
 
+    /// <summary>Handed out in order.</summary>
+    public int HomeItems => 0;
+
     /// <summary>Chunk <paramref name="item"/>: its row blocks in order, the first overwriting the chunk's Delta.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public void Execute(int item)

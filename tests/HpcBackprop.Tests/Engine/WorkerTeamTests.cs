@@ -16,6 +16,10 @@ public class WorkerTeamTests
         /// <summary>Busy iterations per item, so that items are still running when the caller closes the call.</summary>
         public int Spin { get; init; }
 
+        public int Home { get; init; }
+
+        public int HomeItems => Home;
+
         public void Execute(int item)
         {
             Thread.SpinWait(Spin);
@@ -38,9 +42,13 @@ public class WorkerTeamTests
         using var team = new WorkerTeam(3);
         for (int rep = 0; rep < 50; rep++)
         {
-            var work = new CountingWork(items);
-            team.Run(work, items, parallelism);
-            Assert.All(work.Hits, h => Assert.Equal(1, h));
+            // No home items, every item, some, and more than there are (taken as every item).
+            foreach (int home in new[] { 0, items, items / 2, (items / 2) + 1, items + 5 })
+            {
+                var work = new CountingWork(items) { Home = home };
+                team.Run(work, items, parallelism);
+                Assert.All(work.Hits, h => Assert.Equal(1, h));
+            }
         }
     }
 
@@ -56,7 +64,7 @@ public class WorkerTeamTests
         for (int rep = 0; rep < 3000; rep++)
         {
             int items = 1 + (rep % 9);
-            var work = new CountingWork(items);
+            var work = new CountingWork(items) { Home = rep % 11 };
             team.Run(work, items, 1 + (rep % 4));
             Assert.All(work.Hits, h => Assert.Equal(1, h));
             if (rep % 500 == 499)
@@ -67,7 +75,7 @@ public class WorkerTeamTests
 
         for (int rep = 0; rep < 20; rep++)
         {
-            var slow = new CountingWork(6) { Spin = 20_000 };
+            var slow = new CountingWork(6) { Spin = 20_000, Home = rep % 7 };
             team.Run(slow, 6, 3);
             Assert.All(slow.Hits, h => Assert.Equal(1, h));
         }
@@ -99,6 +107,8 @@ public class WorkerTeamTests
 
         public int[] Threads { get; } = new int[2];
 
+        public int HomeItems => 0;
+
         public void Execute(int item)
         {
             Threads[item] = Environment.CurrentManagedThreadId;
@@ -113,13 +123,67 @@ public class WorkerTeamTests
         }
     }
 
+    /// <summary>
+    /// Two threads, 8 items of which 6 are home items: the caller's range is 0..2, the worker's 3..5, and 6, 7 are shared.
+    /// Item 0 waits (up to 10 s) until the worker has started an item, which must be 3, the front of its range; item 3 waits
+    /// until 4..7 have run, which only the caller can do meanwhile. So the caller runs its range, then the shared items in
+    /// order, then what is left of the worker's range from the back: 0, 1, 2, 6, 7, 5, 4.
+    /// </summary>
+    [Fact]
+    public void Threads_take_their_home_range_then_the_shared_items_then_steal_from_the_back()
+    {
+        using var team = new WorkerTeam(1);
+        for (int rep = 0; rep < 20; rep++)
+        {
+            var work = new HomeRangeWork();
+            team.Run(work, 8, 2);
+            int caller = Environment.CurrentManagedThreadId;
+            Assert.Equal([0, 1, 2, 6, 7, 5, 4], work.Order.Where(e => e.Thread == caller).Select(e => e.Item));
+            Assert.Equal([3], work.Order.Where(e => e.Thread != caller).Select(e => e.Item));
+            if (rep % 5 == 4)
+            {
+                Thread.Sleep(SleepPastSpinMs); // the worker blocks
+            }
+        }
+    }
+
+    private sealed class HomeRangeWork : IParallelWork
+    {
+        private int _done;
+
+        public List<(int Item, int Thread)> Order { get; } = [];
+
+        public int HomeItems => 6;
+
+        public void Execute(int item)
+        {
+            lock (Order)
+            {
+                Order.Add((item, Environment.CurrentManagedThreadId));
+            }
+
+            if (item == 0)
+            {
+                SpinWait.SpinUntil(() => { lock (Order) { return Order.Count > 1; } }, TimeSpan.FromSeconds(10));
+            }
+            else if (item == 3)
+            {
+                SpinWait.SpinUntil(() => Volatile.Read(ref _done) == 4, TimeSpan.FromSeconds(10));
+            }
+            else if (item >= 4)
+            {
+                Interlocked.Increment(ref _done);
+            }
+        }
+    }
+
     [Fact]
     public void A_failing_item_surfaces_to_the_caller_and_the_team_stays_usable()
     {
         using var team = new WorkerTeam(2);
         for (int failAt = 0; failAt < 40; failAt += 3)
         {
-            var failing = new CountingWork(40) { FailAt = failAt };
+            var failing = new CountingWork(40) { FailAt = failAt, Home = failAt % 2 == 0 ? 0 : 30 };
             Exception e = Assert.ThrowsAny<Exception>(() => team.Run(failing, 40, 3));
             Assert.Contains($"item {failAt}", e is AggregateException a ? a.InnerException!.Message : e.Message, StringComparison.Ordinal);
         }

@@ -179,6 +179,53 @@ public class ParallelGemmTests
         Assert.True(columnPanels > 1, $"{columnPanels} column panels");
     }
 
+    /// <summary>
+    /// The blocks a split product deals out as home items (<see cref="ParallelGemm{T}.HomeItems"/>): when C has
+    /// <see cref="ParallelGemm{T}.HomeBytes"/> or more, its whole blocks (all of them, or all but the halves and pieces of
+    /// the last two column panels); otherwise none, nor for an unsplit product. A 10 x 1024 C (the output layer's Delta
+    /// product) is under the bound in float and over it in double.
+    /// </summary>
+    [Fact]
+    public void Whole_blocks_of_a_large_split_product_are_home_items()
+    {
+        using var team = new WorkerTeam(1);
+        var rng = new Random(11);
+        // One row panel of 1024 columns: whole panels, and the last two cut.
+        ParallelGemm<float>.Blocks(256, 1024, 300, ParallelEpilogue.None, out _, out int columnPanel, out int rowPanels, out int columnPanels);
+        int pieces = ParallelGemm<float>.LastPanelPieces(rowPanels, columnPanels, columnPanel);
+        Assert.True(rowPanels == 1 && pieces > 0, $"{rowPanels} x {columnPanels} blocks, {pieces} pieces");
+        Assert.Equal((columnPanels + pieces, columnPanels - 2), Prepared(GemmCase<float>.Create(rng, 256, 1024, 300, false, false, 0f, useBias: false), 2));
+        Assert.Equal((1, 0), Prepared(GemmCase<float>.Create(rng, 256, 1024, 300, false, false, 0f, useBias: false), 1));
+
+        // Row and column panels: every block whole.
+        ParallelGemm<float>.Blocks(1024, 256, 300, ParallelEpilogue.None, out _, out _, out rowPanels, out columnPanels);
+        Assert.True(rowPanels > 1 && columnPanels > 1, $"{rowPanels} x {columnPanels} blocks");
+        Assert.Equal((rowPanels * columnPanels, rowPanels * columnPanels), Prepared(GemmCase<float>.Create(rng, 1024, 256, 300, true, false, 0f, useBias: false), 2));
+
+        // 10 x 1024: 40 KiB of floats, 80 KiB of doubles.
+        Assert.True(10 * 1024 * sizeof(float) < ParallelGemm<float>.HomeBytes && 10 * 1024 * sizeof(double) >= ParallelGemm<double>.HomeBytes);
+        (int blocks, int home) = Prepared(GemmCase<float>.Create(rng, 10, 1024, 256, true, false, 0f, useBias: false), 2);
+        Assert.True(blocks > 1 && home == 0, $"{blocks} blocks, {home} home");
+        (blocks, home) = Prepared(GemmCase<double>.Create(rng, 10, 1024, 256, true, false, 0.0, useBias: false), 2);
+        Assert.True(blocks > 1 && home > 0 && home <= blocks, $"{blocks} blocks, {home} home");
+
+        (int Blocks, int Home) Prepared<T>(GemmCase<T> g, int threads)
+            where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            var work = new ParallelGemm<T>();
+            T[] c = (T[])g.C0.Clone();
+            try
+            {
+                int items = work.Prepare(team, threads, g.OperandA, g.OperandB, T.Zero, default, c, g.Ldc, EpilogueArguments<T>.None);
+                return (items, work.HomeItems);
+            }
+            finally
+            {
+                work.Release();
+            }
+        }
+    }
+
     [Fact]
     public void A_short_prior_throws_before_any_block_is_written()
     {
