@@ -45,7 +45,7 @@ internal sealed unsafe class InputReductions<T> : IParallelWork
         _featureCount = featureCount;
     }
 
-    /// <summary>Handed out in order (it runs as a product's side item).</summary>
+    /// <summary>None: it runs as a product's side item, which that product counts (<see cref="Kernels.Gemm.ParallelGemm{T}.HomeItems"/>).</summary>
     public int HomeItems => 0;
 
     /// <summary>Runs both reductions (the item number is ignored: this is one item).</summary>

@@ -63,7 +63,7 @@ internal sealed class WorkSequence : IParallelWork
         _works[_count++] = work;
     }
 
-    /// <summary>Runs every item on up to <paramref name="maxDegreeOfParallelism"/> threads of <paramref name="team"/>, or in order on this thread without one.</summary>
+    /// <summary>Runs every item on up to <paramref name="maxDegreeOfParallelism"/> threads of <paramref name="team"/>, or in the sequence's order (home items first) on this thread without one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public void Run(WorkerTeam? team, int maxDegreeOfParallelism)
     {

@@ -8,9 +8,9 @@ internal interface IParallelWork
 {
     /// <summary>
     /// How many leading items (0 .. HomeItems - 1) are home items: <see cref="WorkerTeam"/> deals them out to the threads of a
-    /// run in contiguous ranges, so that a thread runs the same blocks call after call (their data stays in its core's caches)
-    /// instead of whichever comes next. The items after them are handed out in order to whichever thread is free first: the
-    /// small ones that even out the threads' ends. 0: every item is handed out in order.
+    /// run in contiguous ranges, so that, on two threads, a thread runs the same blocks call after call (their data stays in
+    /// its core's caches) instead of whichever comes next. The items after them are handed out in order to whichever thread
+    /// is free first: the small ones that even out the threads' ends. 0: every item is handed out in order.
     /// </summary>
     int HomeItems { get; }
 
@@ -28,7 +28,8 @@ internal interface IParallelWork
 /// its own home range, front to back (<see cref="IParallelWork.HomeItems"/>, cut into as many contiguous ranges as the run
 /// has threads); the items after the home items, in order, shared by all; the items left in the other threads' ranges, from
 /// their backs (a thread that is late or slow). On two threads the caller's range is the first half of the home items and
-/// the worker's the second, call after call, so the block a thread wrote in one call is the block it writes and reads in
+/// the worker's the second, call after call (with more workers, which worker gets which range depends on the order they
+/// join), so the block a thread wrote in one call is the block it writes and reads in
 /// the next, and a product over the same column panels as the one before it (Z = A Theta' then its error product) finds
 /// its blocks' operands in the core that wrote them. On this Zen 5 VM a core read 1 MiB that the other core had just
 /// written at 36 GB/s, against 139 GB/s for its own (a probe outside the repo).</para>
@@ -53,7 +54,7 @@ internal sealed class WorkerTeam : IDisposable
     /// </summary>
     public static readonly long SpinTicks = Stopwatch.Frequency / 1000;
 
-    // A range per 64-byte line, so that two threads taking from their own ranges do not share one.
+    // A range per 64 bytes, so that two threads taking from their own ranges do not write the same cache line.
     private const int RangeStride = 8;
 
     private static WorkerTeam? s_shared;
@@ -137,7 +138,7 @@ internal sealed class WorkerTeam : IDisposable
             int home = Math.Clamp(work.HomeItems, 0, itemCount), threads = helpers + 1;
             for (int t = 0; t < threads; t++)
             {
-                _ranges[t * RangeStride] = Range(t * home / threads, (t + 1) * home / threads);
+                _ranges[t * RangeStride] = Range((int)((long)t * home / threads), (int)((long)(t + 1) * home / threads));
             }
 
             _rangeCount = threads;
@@ -231,11 +232,13 @@ internal sealed class WorkerTeam : IDisposable
     private void Drain(IParallelWork work, int self)
     {
         int threads = _rangeCount;
+        bool shared = true; // items after the home items may be left
         while (true)
         {
             int i = Take(self, fromBack: false);
-            if (i < 0 && (i = Interlocked.Increment(ref _nextItem) - 1) >= _itemCount)
+            if (i < 0 && (!shared || (i = Interlocked.Increment(ref _nextItem) - 1) >= _itemCount))
             {
+                shared = false;
                 i = -1;
                 for (int t = 1; t < threads && i < 0; t++)
                 {

@@ -216,5 +216,7 @@ public class WorkerTeamTests
         using var team = new WorkerTeam(1);
         var work = new CountingWork(8);
         AllocationProbe.AssertWarmCallsAllocateNothing(() => team.Run(work, 8, 2), warmCalls: 100, callsPerWindow: 100);
+        var homed = new CountingWork(8) { Home = 6 };
+        AllocationProbe.AssertWarmCallsAllocateNothing(() => team.Run(homed, 8, 2), warmCalls: 100, callsPerWindow: 100);
     }
 }

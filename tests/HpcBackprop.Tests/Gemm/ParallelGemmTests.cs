@@ -181,47 +181,59 @@ public class ParallelGemmTests
 
     /// <summary>
     /// The blocks a split product deals out as home items (<see cref="ParallelGemm{T}.HomeItems"/>): when C has
-    /// <see cref="ParallelGemm{T}.HomeBytes"/> or more, its whole blocks (all of them, or all but the halves and pieces of
-    /// the last two column panels); otherwise none, nor for an unsplit product. A 10 x 1024 C (the output layer's Delta
-    /// product) is under the bound in float and over it in double.
+    /// <see cref="ParallelGemm{T}.HomeElements"/> or more, its whole blocks (all of them, or all but the halves and pieces of
+    /// the last two column panels); otherwise none, nor for an unsplit or an empty product (prepared after one that had
+    /// some). A 10 x 1024 C (the output layer's Delta product) is under the bound in float and in double, 16 x 1024 at it.
     /// </summary>
     [Fact]
     public void Whole_blocks_of_a_large_split_product_are_home_items()
     {
         using var team = new WorkerTeam(1);
         var rng = new Random(11);
+        var work = new ParallelGemm<float>();
+        var workD = new ParallelGemm<double>();
+
         // One row panel of 1024 columns: whole panels, and the last two cut.
         ParallelGemm<float>.Blocks(256, 1024, 300, ParallelEpilogue.None, out _, out int columnPanel, out int rowPanels, out int columnPanels);
         int pieces = ParallelGemm<float>.LastPanelPieces(rowPanels, columnPanels, columnPanel);
         Assert.True(rowPanels == 1 && pieces > 0, $"{rowPanels} x {columnPanels} blocks, {pieces} pieces");
-        Assert.Equal((columnPanels + pieces, columnPanels - 2), Prepared(GemmCase<float>.Create(rng, 256, 1024, 300, false, false, 0f, useBias: false), 2));
-        Assert.Equal((1, 0), Prepared(GemmCase<float>.Create(rng, 256, 1024, 300, false, false, 0f, useBias: false), 1));
+        Assert.Equal((columnPanels + pieces, columnPanels - 2), Prepared(work, GemmCase<float>.Create(rng, 256, 1024, 300, false, false, 0f, useBias: false), 2));
+
+        // The same product prepared for one thread, then an empty one: no home items.
+        Assert.Equal((1, 0), Prepared(work, GemmCase<float>.Create(rng, 256, 1024, 300, false, false, 0f, useBias: false), 1));
+        Assert.Equal((columnPanels + pieces, columnPanels - 2), Prepared(work, GemmCase<float>.Create(rng, 256, 1024, 300, false, false, 0f, useBias: false), 2));
+        var b = new float[300 * 1024];
+        Assert.Equal(0, work.Prepare(team, 2, new GemmOperand<float>(Array.Empty<float>(), 0, 300, 300, false), new GemmOperand<float>(b, 300, 1024, 1024, false), 0f, default, Span<float>.Empty, 1024, EpilogueArguments<float>.None));
+        Assert.Equal(0, work.HomeItems);
+        work.Release();
 
         // Row and column panels: every block whole.
         ParallelGemm<float>.Blocks(1024, 256, 300, ParallelEpilogue.None, out _, out _, out rowPanels, out columnPanels);
         Assert.True(rowPanels > 1 && columnPanels > 1, $"{rowPanels} x {columnPanels} blocks");
-        Assert.Equal((rowPanels * columnPanels, rowPanels * columnPanels), Prepared(GemmCase<float>.Create(rng, 1024, 256, 300, true, false, 0f, useBias: false), 2));
+        Assert.Equal((rowPanels * columnPanels, rowPanels * columnPanels), Prepared(work, GemmCase<float>.Create(rng, 1024, 256, 300, true, false, 0f, useBias: false), 2));
 
-        // 10 x 1024: 40 KiB of floats, 80 KiB of doubles.
-        Assert.True(10 * 1024 * sizeof(float) < ParallelGemm<float>.HomeBytes && 10 * 1024 * sizeof(double) >= ParallelGemm<double>.HomeBytes);
-        (int blocks, int home) = Prepared(GemmCase<float>.Create(rng, 10, 1024, 256, true, false, 0f, useBias: false), 2);
-        Assert.True(blocks > 1 && home == 0, $"{blocks} blocks, {home} home");
-        (blocks, home) = Prepared(GemmCase<double>.Create(rng, 10, 1024, 256, true, false, 0.0, useBias: false), 2);
-        Assert.True(blocks > 1 && home > 0 && home <= blocks, $"{blocks} blocks, {home} home");
+        // 10 x 1024 and 16 x 1024 (the bound), float and double.
+        Assert.True(10 * 1024 < ParallelGemm<float>.HomeElements && 16 * 1024 == ParallelGemm<float>.HomeElements);
+        foreach (int rows in new[] { 10, 16 })
+        {
+            (int blocks, int home) = Prepared(work, GemmCase<float>.Create(rng, rows, 1024, 256, true, false, 0f, useBias: false), 2);
+            Assert.True(blocks > 1 && (rows == 10 ? home == 0 : home > 0 && home < blocks), $"float {rows} rows: {blocks} blocks, {home} home");
+            (blocks, home) = Prepared(workD, GemmCase<double>.Create(rng, rows, 1024, 256, true, false, 0.0, useBias: false), 2);
+            Assert.True(blocks > 1 && (rows == 10 ? home == 0 : home > 0 && home < blocks), $"double {rows} rows: {blocks} blocks, {home} home");
+        }
 
-        (int Blocks, int Home) Prepared<T>(GemmCase<T> g, int threads)
+        (int Blocks, int Home) Prepared<T>(ParallelGemm<T> gemm, GemmCase<T> g, int threads)
             where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         {
-            var work = new ParallelGemm<T>();
             T[] c = (T[])g.C0.Clone();
             try
             {
-                int items = work.Prepare(team, threads, g.OperandA, g.OperandB, T.Zero, default, c, g.Ldc, EpilogueArguments<T>.None);
-                return (items, work.HomeItems);
+                int items = gemm.Prepare(team, threads, g.OperandA, g.OperandB, T.Zero, default, c, g.Ldc, EpilogueArguments<T>.None);
+                return (items, gemm.HomeItems);
             }
             finally
             {
-                work.Release();
+                gemm.Release();
             }
         }
     }

@@ -125,8 +125,9 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     /// <summary>
     /// Into how many pieces the last column panel of a product split by columns alone is cut (0: it is not): the one
     /// before it runs as two halves, the last as four quarters when a quarter is still a whole number of NR slivers,
-    /// else as two halves. The items are handed out in order, so the threads end on small items and finish closer
-    /// together. Each piece is a whole number of NR slivers, so the tiles, and the bits, are those of the whole panels.
+    /// else as two halves. They are not home items (<see cref="HomeItems"/>): the threads take them in order once their own
+    /// ranges are done, so they end on small items and finish closer together (unless a thread is so late that another
+    /// steals whole blocks from its range). Each piece is a whole number of NR slivers, so the tiles, and the bits, are those of the whole panels.
     /// </summary>
     /// <remarks>
     /// Measured on the two-thread 1024-1024-1024-10 step (Zen 5, min over 9 rounds, builds alternated), the last two
@@ -194,7 +195,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     private IParallelWork? _side; // run as item 0 of the current call (or null)
 
     /// <summary>
-    /// The side item and the whole blocks of a split product whose C has at least <see cref="HomeBytes"/>: the threads of a
+    /// The side item and the whole blocks of a split product whose C has at least <see cref="HomeElements"/>: the threads of a
     /// run take them in home ranges (<see cref="IParallelWork.HomeItems"/>), and the halves and pieces of the last two
     /// column panels, in order, whoever is free. Smaller products hand out every block in order.
     /// </summary>
@@ -209,13 +210,14 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     public int HomeItems => _homeBlocks == 0 ? 0 : (_side is null ? 0 : 1) + _homeBlocks;
 
     /// <summary>
-    /// The bytes of C from which a split product's whole blocks are home items: 64 KiB. Below it are the output layer's
-    /// products (256 x 10 or 10 x 1024 floats), whose blocks are small and which, as home items, would cut the home ranges
-    /// of a <see cref="WorkSequence"/> unevenly (its ranges count items, not work). Two threads, 8 alternations each,
-    /// against a bound of 512 KiB: 64 KiB took 0.973 of the time on 784-128-10 (its hidden layer's Cs are 128 and 392 KiB)
-    /// and 1.001 on the 1024 step; no bound (every split product's blocks home) 0.966 and 1.014.
+    /// The elements of C from which a split product's whole blocks are home items: 16 Ki (64 KiB of floats). Below it are
+    /// the output layer's products (C of 256 x 10 or 10 x 1024), whose blocks are small and which, as home items, would cut
+    /// the home ranges of a <see cref="WorkSequence"/> unevenly (its ranges count items, not work). Elements, not bytes, so
+    /// that they stay below it in double too. Two threads, float, 8 alternations each, against a bound of 512 KiB: 64 KiB
+    /// took 0.973 of the time on 784-128-10 (its hidden layer's Cs are 128 and 392 KiB) and 1.001 on the 1024 step; no
+    /// bound (every split product's blocks home) 0.966 and 1.014.
     /// </summary>
-    public const int HomeBytes = 64 * 1024;
+    public const int HomeElements = 1 << 14;
 
     /// <summary>How many products the calling thread has split into more than one block so far: for tests.</summary>
     public static long SplitCalls => t_splitCalls;
@@ -427,6 +429,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
         Gemm.CheckPacked(in b, asA: false, depth);
         _sawNonFinite = false;
         _side = null;
+        _homeBlocks = 0;
         if (m == 0 || n == 0 || k == 0)
         {
             _sawNonFinite = !Unsplit(in a, in b, beta, bias, c, ldc, in epilogue);
@@ -497,7 +500,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
         _columnPanels = columnPanels;
         _lastPieces = LastPanelPieces(rowPanels, columnPanels, columnPanel);
         int blocks = _lastPieces == 0 ? rowPanels * columnPanels : columnPanels + _lastPieces;
-        _homeBlocks = split && (long)m * n * sizeof(T) >= HomeBytes ? (_lastPieces == 0 ? blocks : columnPanels - 2) : 0;
+        _homeBlocks = split && (long)m * n >= HomeElements ? (_lastPieces == 0 ? blocks : columnPanels - 2) : 0;
         if (split)
         {
             t_splitCalls++;
@@ -512,6 +515,7 @@ internal sealed unsafe class ParallelGemm<T> : IParallelWork
     {
         _a = _b = _bias = _c = _operand = _prior = _packedA = _packedB = null;
         _side = null;
+        _homeBlocks = 0;
     }
 
     /// <summary>
