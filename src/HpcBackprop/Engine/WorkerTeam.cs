@@ -236,14 +236,15 @@ internal sealed class WorkerTeam : IDisposable
         while (true)
         {
             int i = Take(self, fromBack: false);
-            if (i < 0 && (!shared || (i = Interlocked.Increment(ref _nextItem) - 1) >= _itemCount))
+            if (i < 0 && shared && (i = Interlocked.Increment(ref _nextItem) - 1) >= _itemCount)
             {
                 shared = false;
                 i = -1;
-                for (int t = 1; t < threads && i < 0; t++)
-                {
-                    i = Take((self + t) % threads, fromBack: true);
-                }
+            }
+
+            for (int t = 1; i < 0 && t < threads; t++)
+            {
+                i = Take((self + t) % threads, fromBack: true);
             }
 
             if (i < 0)
