@@ -236,9 +236,20 @@ internal static class GemmDriver
     {
         ref T t0 = ref MemoryMarshal.GetReference(tile);
         TileStore scratchStore = ScratchIn<TOps, TVec, T>(ref c, ldc, mr, nr, store, in bias, ref t0, tileColumns);
-        GemmMicroKernel.Compute<TOps, TVec, T>(kc, mr, in a, aRowStride, aStep, in b, bStep, ref t0, tileColumns, scratchStore, in t0);
+        GemmMicroKernel.Compute<TOps, TVec, T>(kc, mr, in a, aRowStride, aStep, in b, bStep, ref t0, tileColumns, scratchStore, in t0, Vectors<TOps, TVec, T>(nr));
         ScratchOut<TOps, TVec, T>(in t0, tileColumns, mr, nr, ref c, ldc);
     }
+
+    /// <summary>
+    /// The registers per row of a tile <paramref name="columns"/> wide: one when the columns fit a vector (the kernel
+    /// then reads and writes only the first vector of each row), else <see cref="GemmMicroKernel.VectorsPerRow"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Vectors<TOps, TVec, T>(int columns)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => columns <= TOps.Count ? 1 : GemmMicroKernel.VectorsPerRow;
 
     /// <summary>
     /// Starts an mr x nr corner of the scratch tile (rows <paramref name="tileColumns"/> apart) as C's tile or the bias
@@ -358,7 +369,7 @@ internal static class GemmDriver
                 ref readonly T bSliver = ref inPlaceB ? ref GemmPacking.At(in b, pc, 0) : ref packedB[(pc * extent) + (offset * kc)];
                 nint bStep = inPlaceB ? b.RowStride : nr;
                 GemmMicroKernel.Compute<TOps, TVec, T>(
-                    kc, mrHere, in GemmPacking.At(in a, row, pc), aRowStride, aStep, in bSliver, bStep, ref target, ldt, store, in bias0);
+                    kc, mrHere, in GemmPacking.At(in a, row, pc), aRowStride, aStep, in bSliver, bStep, ref target, ldt, store, in bias0, Vectors<TOps, TVec, T>(n));
                 store = TileStore.Accumulate;
             }
 

@@ -50,7 +50,7 @@ internal static class GemmMicroKernel
     /// <param name="bias">NR bias values for <see cref="TileStore.Bias"/> (otherwise not read).</param>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
-    public static void Compute<TOps, TVec, T, TRows>(
+    public static void Compute<TOps, TVec, T, TRows, TVectors>(
         int kc,
         ref readonly T a, nint aRowStride, nint aStep,
         ref readonly T b, nint bStep,
@@ -59,6 +59,7 @@ internal static class GemmMicroKernel
         where TVec : struct
         where T : unmanaged, IFloatingPointIeee754<T>
         where TRows : IStaticCount
+        where TVectors : IStaticCount
     {
         // One base reference per row, so the k loop advances a single offset for all of them (rows past TRows
         // point at row 0, never past the sliver, and are never read).
@@ -70,7 +71,7 @@ internal static class GemmMicroKernel
         ref T a5 = ref TRows.Value > 5 ? ref Unsafe.Add(ref a0, 5 * aRowStride) : ref a0;
         ref T b0 = ref Unsafe.AsRef(in b);
         nint w = TOps.Count;
-        Prefetch.TileToL1(ref c, ldc, TRows.Value, VectorsPerRow * w);
+        Prefetch.TileToL1(ref c, ldc, TRows.Value, TVectors.Value * w);
 
         TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero;
         TVec c30 = TOps.Zero, c31 = TOps.Zero, c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
@@ -81,82 +82,130 @@ internal static class GemmMicroKernel
         for (nint bo = 0; bo < bEnd; bo += bStep)
         {
             TVec bv0 = TOps.Load(in Unsafe.Add(ref b0, bo));
-            TVec bv1 = TOps.Load(in Unsafe.Add(ref b0, bo + w));
+            TVec bv1 = TVectors.Value > 1 ? TOps.Load(in Unsafe.Add(ref b0, bo + w)) : default;
             TVec x = TOps.Create(Unsafe.Add(ref a0, ao));
             c00 = TOps.MultiplyAdd(x, bv0, c00);
-            c01 = TOps.MultiplyAdd(x, bv1, c01);
+            if (TVectors.Value > 1)
+            {
+                c01 = TOps.MultiplyAdd(x, bv1, c01);
+            }
             if (TRows.Value > 1)
             {
                 x = TOps.Create(Unsafe.Add(ref a1, ao));
                 c10 = TOps.MultiplyAdd(x, bv0, c10);
-                c11 = TOps.MultiplyAdd(x, bv1, c11);
+                if (TVectors.Value > 1)
+                {
+                    c11 = TOps.MultiplyAdd(x, bv1, c11);
+                }
             }
 
             if (TRows.Value > 2)
             {
                 x = TOps.Create(Unsafe.Add(ref a2, ao));
                 c20 = TOps.MultiplyAdd(x, bv0, c20);
-                c21 = TOps.MultiplyAdd(x, bv1, c21);
+                if (TVectors.Value > 1)
+                {
+                    c21 = TOps.MultiplyAdd(x, bv1, c21);
+                }
             }
 
             if (TRows.Value > 3)
             {
                 x = TOps.Create(Unsafe.Add(ref a3, ao));
                 c30 = TOps.MultiplyAdd(x, bv0, c30);
-                c31 = TOps.MultiplyAdd(x, bv1, c31);
+                if (TVectors.Value > 1)
+                {
+                    c31 = TOps.MultiplyAdd(x, bv1, c31);
+                }
             }
 
             if (TRows.Value > 4)
             {
                 x = TOps.Create(Unsafe.Add(ref a4, ao));
                 c40 = TOps.MultiplyAdd(x, bv0, c40);
-                c41 = TOps.MultiplyAdd(x, bv1, c41);
+                if (TVectors.Value > 1)
+                {
+                    c41 = TOps.MultiplyAdd(x, bv1, c41);
+                }
             }
 
             if (TRows.Value > 5)
             {
                 x = TOps.Create(Unsafe.Add(ref a5, ao));
                 c50 = TOps.MultiplyAdd(x, bv0, c50);
-                c51 = TOps.MultiplyAdd(x, bv1, c51);
+                if (TVectors.Value > 1)
+                {
+                    c51 = TOps.MultiplyAdd(x, bv1, c51);
+                }
             }
 
             ao += aStep;
         }
 
         ref readonly T biasRef = ref bias;
-        StoreRow<TOps, TVec, T>(c00, c01, ref c, store, in biasRef);
+        StoreRow<TOps, TVec, T, TVectors>(c00, c01, ref c, store, in biasRef);
         if (TRows.Value > 1)
         {
-            StoreRow<TOps, TVec, T>(c10, c11, ref Unsafe.Add(ref c, ldc), store, in biasRef);
+            StoreRow<TOps, TVec, T, TVectors>(c10, c11, ref Unsafe.Add(ref c, ldc), store, in biasRef);
         }
 
         if (TRows.Value > 2)
         {
-            StoreRow<TOps, TVec, T>(c20, c21, ref Unsafe.Add(ref c, 2 * ldc), store, in biasRef);
+            StoreRow<TOps, TVec, T, TVectors>(c20, c21, ref Unsafe.Add(ref c, 2 * ldc), store, in biasRef);
         }
 
         if (TRows.Value > 3)
         {
-            StoreRow<TOps, TVec, T>(c30, c31, ref Unsafe.Add(ref c, 3 * ldc), store, in biasRef);
+            StoreRow<TOps, TVec, T, TVectors>(c30, c31, ref Unsafe.Add(ref c, 3 * ldc), store, in biasRef);
         }
 
         if (TRows.Value > 4)
         {
-            StoreRow<TOps, TVec, T>(c40, c41, ref Unsafe.Add(ref c, 4 * ldc), store, in biasRef);
+            StoreRow<TOps, TVec, T, TVectors>(c40, c41, ref Unsafe.Add(ref c, 4 * ldc), store, in biasRef);
         }
 
         if (TRows.Value > 5)
         {
-            StoreRow<TOps, TVec, T>(c50, c51, ref Unsafe.Add(ref c, 5 * ldc), store, in biasRef);
+            StoreRow<TOps, TVec, T, TVectors>(c50, c51, ref Unsafe.Add(ref c, 5 * ldc), store, in biasRef);
         }
     }
 
     /// <summary>
-    /// The tile of <see cref="Compute{TOps, TVec, T, TRows}"/> for <paramref name="rows"/> (1 .. MR) rows
-    /// known only at run time (see the remarks there).
+    /// The tile of <see cref="Compute{TOps, TVec, T, TRows, TVectors}"/> for <paramref name="rows"/> (1 .. MR) rows
+    /// known only at run time (see the remarks there), <paramref name="vectors"/> (1 or <see cref="VectorsPerRow"/>)
+    /// registers wide.
     /// </summary>
+    /// <remarks>
+    /// One register wide serves the edge tiles whose columns fit one vector (a 10-wide output layer, the last 16
+    /// columns of a 784- or 400-wide one at 512 bits): only the first vector of each row of the tile and of the B sliver
+    /// is read or written, so such a tile costs half the multiply-adds. Each entry's chain is the same, so its bits are too.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void Compute<TOps, TVec, T>(
+        int kc, int rows,
+        ref readonly T a, nint aRowStride, nint aStep,
+        ref readonly T b, nint bStep,
+        ref T c, nint ldc, TileStore store, ref readonly T bias, int vectors = VectorsPerRow)
+        where TOps : IVectorOps<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (vectors == 1)
+        {
+            OfHeight<TOps, TVec, T, Count1>(kc, rows, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias);
+        }
+        else if (vectors == VectorsPerRow)
+        {
+            OfHeight<TOps, TVec, T, Count2>(kc, rows, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias);
+        }
+        else
+        {
+            throw new UnreachableException($"A tile is 1 or {VectorsPerRow} registers wide, not {vectors}.");
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OfHeight<TOps, TVec, T, TVectors>(
         int kc, int rows,
         ref readonly T a, nint aRowStride, nint aStep,
         ref readonly T b, nint bStep,
@@ -164,39 +213,50 @@ internal static class GemmMicroKernel
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TVectors : IStaticCount
     {
         switch (rows)
         {
-            case 1: Compute<TOps, TVec, T, Count1>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
-            case 2: Compute<TOps, TVec, T, Count2>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
-            case 3: Compute<TOps, TVec, T, Count3>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
-            case 4: Compute<TOps, TVec, T, Count4>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
-            case 5: Compute<TOps, TVec, T, Count5>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
-            case Rows: Compute<TOps, TVec, T, Count6>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
+            case 1: Compute<TOps, TVec, T, Count1, TVectors>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
+            case 2: Compute<TOps, TVec, T, Count2, TVectors>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
+            case 3: Compute<TOps, TVec, T, Count3, TVectors>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
+            case 4: Compute<TOps, TVec, T, Count4, TVectors>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
+            case 5: Compute<TOps, TVec, T, Count5, TVectors>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
+            case Rows: Compute<TOps, TVec, T, Count6, TVectors>(kc, in a, aRowStride, aStep, in b, bStep, ref c, ldc, store, in bias); break;
             default: throw new UnreachableException($"A tile has 1 to {Rows} rows, not {rows}.");
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow<TOps, TVec, T>(TVec sum0, TVec sum1, ref T c, TileStore store, ref readonly T bias)
+    private static void StoreRow<TOps, TVec, T, TVectors>(TVec sum0, TVec sum1, ref T c, TileStore store, ref readonly T bias)
         where TOps : IVectorOps<TVec, T>
         where TVec : struct
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TVectors : IStaticCount
     {
         int w = TOps.Count;
         ref T c1 = ref Unsafe.Add(ref c, w);
         if (store == TileStore.Accumulate)
         {
             sum0 = TOps.Add(TOps.Load(in c), sum0);
-            sum1 = TOps.Add(TOps.Load(in c1), sum1);
+            if (TVectors.Value > 1)
+            {
+                sum1 = TOps.Add(TOps.Load(in c1), sum1);
+            }
         }
         else if (store == TileStore.Bias)
         {
             sum0 = TOps.Add(TOps.Load(in bias), sum0);
-            sum1 = TOps.Add(TOps.Load(in Unsafe.Add(ref Unsafe.AsRef(in bias), w)), sum1);
+            if (TVectors.Value > 1)
+            {
+                sum1 = TOps.Add(TOps.Load(in Unsafe.Add(ref Unsafe.AsRef(in bias), w)), sum1);
+            }
         }
 
         TOps.Store(sum0, ref c);
-        TOps.Store(sum1, ref c1);
+        if (TVectors.Value > 1)
+        {
+            TOps.Store(sum1, ref c1);
+        }
     }
 }
