@@ -334,6 +334,8 @@ public abstract class GemmTests<T>
             { (2 * b.MR) + 2, b.NR + 3, b.KC + 1 }, { (2 * b.MR) + 3, (2 * b.NR) - 1, b.KC + 1 }, { (2 * b.MR) + 4, b.NR, b.KC + 1 },
             // Edge tiles narrower than a vector but at least half one wide, copied by two narrower overlapping moves.
             { (2 * b.MR) + 1, b.NR + (b.NR / GemmMicroKernel.VectorsPerRow / 2) + 1, b.KC + 1 }, { b.MR, (b.NR / GemmMicroKernel.VectorsPerRow / 2) + 1, 5 },
+            // An edge tile exactly one vector wide (the widest the kernel runs one register wide), over two k blocks.
+            { b.MR + 1, b.NR + (b.NR / GemmMicroKernel.VectorsPerRow), b.KC + 1 },
         };
     }
 
@@ -373,6 +375,7 @@ public abstract class GemmTests<T>
             { 1, 1, b.KC + 1 }, { b.MR + 1, b.NR - 1, (2 * b.KC) + 3 }, { (2 * b.MR) + 5, b.NR, 3 * b.KC }, { b.MC + 7, 3, b.KC + 5 },
             { b.MR - 1, (b.NR / 2) + 1, (3 * b.KC) + 1 }, { 2, 5, kPastLimit },
             { b.MR + 1, b.NR - 1, (4 * b.KC) + 1 }, // k blocks 2 KC deep (GemmBlocking.ForDepth): 2 KC, 2 KC and 1
+            { b.MR + 1, b.NR / GemmMicroKernel.VectorsPerRow, b.KC + 1 }, // one vector wide: the kernel runs one register wide
         };
     }
 
@@ -768,6 +771,59 @@ public abstract class GemmTests<T>
         ColumnSums.AddRows<T>(d, rows, n, sums.AsSpan(0, n));
         Assert.Equal(want, sums.AsSpan(0, n).ToArray());
         Assert.All(sums.AsSpan(n).ToArray(), x => Assert.True(T.IsNaN(x), "a store past n"));
+    }
+
+    [Fact]
+    public void A_tile_one_register_wide_has_the_bits_of_the_first_vector_of_a_whole_tile()
+    {
+        // An edge tile whose columns fit one vector runs the kernel one register wide: its first vector of each row must
+        // be bitwise that of the two-register tile (same chains of multiply-adds, same start), and it must leave the
+        // lanes past that vector as they were. Every width, every height, every way of storing.
+        OneRegisterWide<Ops512<T>, System.Runtime.Intrinsics.Vector512<T>>();
+        OneRegisterWide<Ops256<T>, System.Runtime.Intrinsics.Vector256<T>>();
+        OneRegisterWide<Ops128<T>, System.Runtime.Intrinsics.Vector128<T>>();
+        OneRegisterWide<OpsScalar<T>, T>();
+
+        static void OneRegisterWide<TOps, TVec>()
+            where TOps : IVectorOps<TVec, T>
+            where TVec : struct
+        {
+            int w = TOps.Count, nr = GemmMicroKernel.VectorsPerRow * w, mr = GemmMicroKernel.Rows, kc = 37, ldc = nr + 3;
+            var rng = new Random(w);
+            T[] a = Random(rng, mr * kc), b = Random(rng, kc * nr), bias = Random(rng, nr), start = Random(rng, mr * ldc);
+            foreach (TileStore store in new[] { TileStore.Overwrite, TileStore.Accumulate, TileStore.Bias })
+            {
+                for (int rows = 1; rows <= mr; rows++)
+                {
+                    T[] whole = (T[])start.Clone(), narrow = (T[])start.Clone();
+                    // op(A) as packed (k step MR), op(B) a packed sliver (k step NR).
+                    GemmMicroKernel.Compute<TOps, TVec, T>(kc, rows, in a[0], 1, mr, in b[0], nr, ref whole[0], ldc, store, in bias[0]);
+                    GemmMicroKernel.Compute<TOps, TVec, T>(kc, rows, in a[0], 1, mr, in b[0], nr, ref narrow[0], ldc, store, in bias[0], vectors: 1);
+                    for (int r = 0; r < mr; r++)
+                    {
+                        for (int j = 0; j < ldc; j++)
+                        {
+                            int i = (r * ldc) + j;
+                            T expected = r < rows && j < w ? whole[i] : start[i];
+                            Assert.True(
+                                narrow[i].Equals(expected),
+                                $"{typeof(TOps).Name}, {store}, {rows} rows: ({r}, {j}) is {narrow[i]}, not {expected}");
+                        }
+                    }
+                }
+            }
+        }
+
+        static T[] Random(Random rng, int length)
+        {
+            var x = new T[length];
+            for (int i = 0; i < x.Length; i++)
+            {
+                x[i] = T.CreateChecked(rng.NextDouble() - 0.5);
+            }
+
+            return x;
+        }
     }
 
     [Fact]

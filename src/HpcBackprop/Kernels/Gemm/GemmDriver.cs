@@ -512,7 +512,7 @@ internal static class GemmDriver
     /// for an op(A) read in place, heights as equal as they can be.
     /// </summary>
     /// <remarks>
-    /// A tile of r rows carries 2r chains of fused multiply-adds, and with fewer than 8 (r &lt; 4) it waits on the
+    /// A tile of r rows carries 2r chains of fused multiply-adds (r when one register wide), and with fewer than 8 (r &lt; 4) it waits on the
     /// FMA latency (4 cycles on Zen 5) rather than issuing 2 per cycle: the 25th row of Delta = D' A for the
     /// 400-25-10 hidden layer, a tile of its own after four of 6, took 4.7% of that step's samples. As 5 tiles of 5
     /// every tile is throughput-bound. The height of a tile never changes a bit of C (see the micro-kernel).

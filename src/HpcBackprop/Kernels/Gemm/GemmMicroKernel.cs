@@ -26,7 +26,7 @@ internal static class GemmMicroKernel
     public const int VectorsPerRow = 2;
 
     /// <summary>
-    /// C tile (TRows x NR at <paramref name="c"/>, rows <paramref name="ldc"/> apart) = the combination
+    /// C tile (TRows x TVectors registers at <paramref name="c"/>, rows <paramref name="ldc"/> apart) = the combination
     /// <paramref name="store"/> of itself and sum over p &lt; kc of op(A)(r, p) op(B)(p, :).
     /// </summary>
     /// <remarks>
@@ -35,6 +35,9 @@ internal static class GemmMicroKernel
     /// short tile costs its rows of work, not MR. The JIT folds the row tests of each instantiation.
     /// Each entry of C is one chain of fused multiply-adds in k order, whatever TRows: the tile height never
     /// changes a bit of the result.
+    /// TVectors (1 or <see cref="VectorsPerRow"/>) is the tile's width in registers: one for an edge tile whose columns fit
+    /// one vector. Only that many vectors of each row of B, C and the bias are read or written; the JIT folds these tests
+    /// too, and the width never changes a bit either.
     /// Epilogues are applied by the driver to the stored tile (still in L1), not here: inlining a
     /// vector exp twelve times into this method made it large enough to cost the k loop its registers.
     /// </remarks>
@@ -42,12 +45,12 @@ internal static class GemmMicroKernel
     /// <param name="a">op(A)(0, 0) of the sliver: element (r, p) at a[r * aRowStride + p * aStep], r &lt; TRows.</param>
     /// <param name="aRowStride">Elements between rows of the sliver.</param>
     /// <param name="aStep">Elements between k steps of the sliver.</param>
-    /// <param name="b">op(B)(0, 0) of the sliver: row p is NR contiguous elements at b[p * bStep].</param>
+    /// <param name="b">op(B)(0, 0) of the sliver: row p is NR contiguous elements at b[p * bStep] (the first TVectors vectors are read).</param>
     /// <param name="bStep">Elements between k steps of the sliver.</param>
     /// <param name="c">C(0, 0) of the tile.</param>
     /// <param name="ldc">Elements between rows of C.</param>
     /// <param name="store">Overwrite, accumulate into, or start from the bias.</param>
-    /// <param name="bias">NR bias values for <see cref="TileStore.Bias"/> (otherwise not read).</param>
+    /// <param name="bias">TVectors vectors of bias values for <see cref="TileStore.Bias"/> (otherwise not read).</param>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"
     public static void Compute<TOps, TVec, T, TRows, TVectors>(
@@ -176,8 +179,8 @@ internal static class GemmMicroKernel
     /// registers wide.
     /// </summary>
     /// <remarks>
-    /// One register wide serves the edge tiles whose columns fit one vector (a 10-wide output layer, the last 16
-    /// columns of a 784- or 400-wide one at 512 bits): only the first vector of each row of the tile and of the B sliver
+    /// One register wide serves the edge tiles whose columns fit one vector (in float at 512 bits: a 10-wide output layer,
+    /// the last 16 columns of a 784- or 400-wide C): only the first vector of each row of the tile and of the B sliver
     /// is read or written, so such a tile costs half the multiply-adds. Each entry's chain is the same, so its bits are too.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0/OSR code: README, "Tiered compilation"

@@ -10,8 +10,8 @@ namespace HpcBackprop.Kernels.Gemm;
 /// Copies a block of op(A) or op(B) into the order the micro-kernel reads it: slivers of MR rows
 /// of op(A) (or NR columns of op(B)), each stored k step by k step, so the kernel's loads are
 /// contiguous whatever the operand's orientation. Edges are zero-padded to a full sliver: the kernel
-/// always loads whole NR-wide rows of a B sliver, and the padding adds zeros to tile columns that are
-/// discarded. (It computes only the rows of an A sliver that exist, so A's padding rows are written but
+/// loads whole NR-wide rows of a B sliver (only their first vector when the edge fits one), and the padding
+/// adds zeros to tile columns that are discarded. (It computes only the rows of an A sliver that exist, so A's padding rows are written but
 /// never read; one copy routine serves both.)
 /// </summary>
 /// <remarks>
