@@ -699,8 +699,12 @@ public abstract class GemmTests<T>
     [InlineData(3)]   // narrower than any vector of float
     [InlineData(10)]  // the output layer: a narrower vector than the active one
     [InlineData(25)]  // the 400-25-10 hidden layer
-    [InlineData(64)]  // four 512-bit float vectors, the most carried in registers
-    [InlineData(65)]  // one column more: row by row at 512 bits
+    [InlineData(64)]  // four 512-bit float vectors, the most one strip carries in registers
+    [InlineData(65)]  // one column more: the last w columns overlap the strip's last vector
+    [InlineData(100)] // float at 512 bits: a strip of four vectors, then one of two with the tail
+    [InlineData(128)] // two whole strips (a 128-unit layer)
+    [InlineData(1023)] // float: 63 vectors and a tail in 16 strips, rows just under a page
+    [InlineData(1024)] // float: rows of a page, added one row at a time
     [InlineData(1029)]
     public void Column_sums_add_every_row_in_order(int n)
     {
@@ -746,6 +750,8 @@ public abstract class GemmTests<T>
     [InlineData(49, 13)]  // three 512-bit float vectors and an overlapping tail
     [InlineData(63, 13)]
     [InlineData(130, 5)]
+    [InlineData(200, 9)]  // strips of four vectors, the last shorter, with a tail
+    [InlineData(1023, 3)]
     public void Column_sums_touch_nothing_past_n(int n, int rows)
     {
         var rng = new Random((n * 17) + rows);
